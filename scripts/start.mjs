@@ -1,0 +1,26 @@
+// `npm start`: build if needed, create the database and migrate, seed demo data,
+// then run one API and one worker until Ctrl-C.
+import { execSync, spawn } from 'node:child_process';
+
+const run = (cmd) => execSync(cmd, { stdio: 'inherit' });
+run('node scripts/ensure-build.mjs');
+run('node dist/apps/cli/src/migrate.js');
+run('node dist/apps/cli/src/main.js seed');
+
+const children = ['api', 'worker'].map((app) =>
+  spawn(process.execPath, [`dist/apps/${app}/src/main.js`], { stdio: 'inherit', env: process.env }),
+);
+const stop = (signal) => children.forEach((c) => c.exitCode === null && c.kill(signal));
+process.on('SIGINT', () => stop('SIGTERM'));
+process.on('SIGTERM', () => stop('SIGTERM'));
+for (const child of children) {
+  child.on('exit', (code) => {
+    if (code && code !== 0) {
+      process.stderr.write(`a Dispatch process exited with code ${code}; stopping\n`);
+      stop('SIGTERM');
+      process.exitCode = code;
+    }
+  });
+}
+const base = process.env.PUBLIC_BASE_URL ?? `http://localhost:${process.env.PORT ?? 3000}`;
+process.stdout.write(`\nDispatch is starting: subscribe page ${base}/ , operator dashboard ${base}/admin\n\n`);

@@ -1,0 +1,34 @@
+import { DataSource } from 'typeorm';
+import { createTestEnv, TestEnv } from '../helpers/test-env';
+import { RunningApi, startApi } from '../helpers/api-app';
+
+describe('API boot (real PostgreSQL and Redis)', () => {
+  let env: TestEnv;
+  let api: RunningApi;
+
+  beforeAll(async () => {
+    env = await createTestEnv('boot');
+    api = await startApi();
+  });
+  afterAll(async () => {
+    await api?.close();
+    await env?.cleanup();
+  });
+
+  it('runs against a migrated database of its own', async () => {
+    const ds = api.app.get(DataSource);
+    const rows = await ds.query(`SELECT count(*)::int AS n FROM newsletters`);
+    expect(rows[0].n).toBe(0);
+    expect(ds.options.database ?? (ds.options as { url?: string }).url).toContain('dispatch_test_boot');
+  });
+
+  it('answers malformed JSON with a 400 naming the body', async () => {
+    const res = await fetch(`${api.baseUrl}/anything`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"email": ',
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ statusCode: 400, errors: [{ field: 'body' }] });
+  });
+});
