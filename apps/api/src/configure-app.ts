@@ -2,6 +2,8 @@ import { BadRequestException, INestApplication, ValidationError, ValidationPipe 
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
+import { join } from 'node:path';
+import { PAGES_DIR } from './common/page-renderer';
 import { APP_CONFIG, AppConfig } from '@app/config';
 
 /** Flattens class-validator errors into `{ field, message }` pairs (nested fields dotted). */
@@ -33,6 +35,7 @@ export function configureApp(app: INestApplication): AppConfig {
   express.set('trust proxy', config.trustProxy);
   express.disable('x-powered-by');
   installBodyParsers(express);
+  express.useStaticAssets(join(PAGES_DIR, 'assets'), { prefix: '/assets/', maxAge: '1h' });
   app.useGlobalPipes(validationPipe);
   app.enableShutdownHooks();
   return config;
