@@ -1,0 +1,3 @@
+/** Injection token for the clock, so tests can move time. Default: Date.now. */
+export const CLOCK = Symbol('CLOCK');
+export type Clock = () => number;
