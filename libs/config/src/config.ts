@@ -51,6 +51,9 @@ const envSchema = z.object({
   SEND_RATE_PER_SECOND: z.coerce.number().int().min(0).default(0),
   SUBSCRIBE_RATE_LIMIT: z.coerce.number().int().min(0).default(10),
   TRUST_PROXY: bool.default('false'),
+  SUBSCRIBE_POW_BITS: z.coerce.number().int().min(0).max(32).default(0),
+  CAPTCHA_VERIFY_URL: url(['http', 'https']).optional(),
+  CAPTCHA_SECRET: z.string().min(1).optional(),
   FIRST_ISSUE_LOOKBACK_HOURS: z.coerce.number().int().min(1).default(24),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -84,8 +87,18 @@ export interface AppConfig {
   /** Sign-ups per client IP per minute; 0 turns the limit off. */
   subscribeRateLimit: number;
   trustProxy: boolean;
+  /** Optional anti-bot checks on POST /subscriptions; every configured one must pass. */
+  subscribeChallenge: SubscribeChallengeConfig;
   firstIssueLookbackHours: number;
   logLevel: string;
+}
+
+export interface SubscribeChallengeConfig {
+  /** Hashcash-style proof of work: leading zero bits required; 0 turns it off. */
+  powBits: number;
+  /** A CAPTCHA provider's siteverify endpoint (hCaptcha, Turnstile, reCAPTCHA all fit); unset turns it off. */
+  captchaVerifyUrl?: string;
+  captchaSecret?: string;
 }
 
 export class ConfigError extends Error {}
@@ -124,6 +137,7 @@ export function loadConfig(env: Env = process.env, warn: (msg: string) => void =
     sendRatePerSecond: e.SEND_RATE_PER_SECOND,
     subscribeRateLimit: e.SUBSCRIBE_RATE_LIMIT,
     trustProxy: e.TRUST_PROXY,
+    subscribeChallenge: challengeFrom(e),
     firstIssueLookbackHours: e.FIRST_ISSUE_LOOKBACK_HOURS,
     logLevel: e.LOG_LEVEL,
   };
@@ -152,6 +166,13 @@ function dkimFrom(e: z.infer<typeof envSchema>): DkimConfig | undefined {
   }
   // Keys pasted into env files often carry literal "\n" sequences.
   return { domain: e.DKIM_DOMAIN!, selector: e.DKIM_SELECTOR!, privateKey: e.DKIM_PRIVATE_KEY!.replace(/\\n/g, '\n') };
+}
+
+function challengeFrom(e: z.infer<typeof envSchema>): SubscribeChallengeConfig {
+  if (Boolean(e.CAPTCHA_VERIFY_URL) !== Boolean(e.CAPTCHA_SECRET)) {
+    throw new ConfigError('Invalid configuration: CAPTCHA_VERIFY_URL and CAPTCHA_SECRET must be set together');
+  }
+  return { powBits: e.SUBSCRIBE_POW_BITS, captchaVerifyUrl: e.CAPTCHA_VERIFY_URL, captchaSecret: e.CAPTCHA_SECRET };
 }
 
 const warned = new Set<string>();
