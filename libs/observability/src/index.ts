@@ -1,0 +1,3 @@
+export * from './observability.module';
+export * from './metrics/delivery-metrics';
+export * from './metrics/shared-metrics.keys';
