@@ -55,6 +55,7 @@ const envSchema = z.object({
   CAPTCHA_VERIFY_URL: url(['http', 'https']).optional(),
   CAPTCHA_SECRET: z.string().min(1).optional(),
   FIRST_ISSUE_LOOKBACK_HOURS: z.coerce.number().int().min(1).default(24),
+  RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -90,6 +91,8 @@ export interface AppConfig {
   /** Optional anti-bot checks on POST /subscriptions; every configured one must pass. */
   subscribeChallenge: SubscribeChallengeConfig;
   firstIssueLookbackHours: number;
+  /** How often the delivery reconciler runs (and workers re-check their job schedulers). */
+  reconcileIntervalSeconds: number;
   logLevel: string;
 }
 
@@ -139,6 +142,7 @@ export function loadConfig(env: Env = process.env, warn: (msg: string) => void =
     trustProxy: e.TRUST_PROXY,
     subscribeChallenge: challengeFrom(e),
     firstIssueLookbackHours: e.FIRST_ISSUE_LOOKBACK_HOURS,
+    reconcileIntervalSeconds: e.RECONCILE_INTERVAL_SECONDS,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -12,7 +12,8 @@ export type JobSpec =
   | { queue: 'transactional'; name: 'send-data-export'; data: { subscriberId: string } }
   // digest: schedules and issue builds
   | { queue: 'digest'; name: 'sync-schedules'; data: Record<string, never> }
-  | { queue: 'digest'; name: 'scheduled-issue'; data: { newsletterId: string } }
+  // slot (ISO time) is optional: scheduler jobs carry it in their options; an operator may backfill a missed slot.
+  | { queue: 'digest'; name: 'scheduled-issue'; data: { newsletterId: string; slot?: string } }
   | { queue: 'digest'; name: 'build-issue'; data: { issueId: string } }
   // delivery: one batch of an issue's sends
   | { queue: 'delivery'; name: 'send-batch'; data: { issueId: string; batch: number } }

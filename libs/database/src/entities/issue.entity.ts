@@ -2,6 +2,23 @@ import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeor
 
 export type IssueStatus = 'building' | 'sending' | 'sent' | 'failed' | 'skipped';
 
+/** Frozen content of an issue, as readers were sent it. */
+export interface IssueContent {
+  articles: IssueContentArticle[];
+}
+
+export interface IssueContentArticle {
+  id: string;
+  title: string;
+  url: string;
+  summary: string;
+  publishedAt: string;
+  topics: string[];
+  imageUrl: string | null;
+  /** Further reading from the archive (lead articles only). */
+  related: Array<{ id: string; title: string; url: string }>;
+}
+
 /** One edition of a newsletter. (newsletter_id, slot) is unique: one issue per scheduled slot. */
 @Entity('issues')
 export class Issue {
@@ -17,6 +34,8 @@ export class Issue {
   /** Compiled HTML with per-reader placeholders. */
   @Column({ type: 'text', nullable: true }) html: string | null;
   @Column({ type: 'text', nullable: true }) text: string | null;
+  /** What the issue was built from (articles, summaries, related reads): its web version and archive entry. */
+  @Column({ type: 'jsonb', nullable: true }) content: IssueContent | null;
   @Column({ type: 'int', default: 0 }) recipients: number;
   @Column({ type: 'int', default: 0 }) sent: number;
   @Column({ type: 'int', default: 0 }) failed: number;
