@@ -5,6 +5,8 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { emailHash } from '@app/common';
 import { Suppression, SuppressionReason } from '@app/database';
 
+export type SuppressionStatus = { suppressed: false } | { suppressed: true; reason: SuppressionReason; since: Date };
+
 /**
  * The do-not-mail list. Addresses are stored only as keyed hashes; a hash is
  * computed under every configured secret so rotating APP_SECRET keeps old entries.
@@ -28,6 +30,27 @@ export class SuppressionService {
 
   async isSuppressed(email: string): Promise<boolean> {
     return (await this.suppressions.count({ where: { emailHash: In(this.hashesOf(email)) } })) > 0;
+  }
+
+  /** What the suppression list says about one address (privacy exports, operator look-ups). */
+  async statusOf(email: string): Promise<SuppressionStatus> {
+    const found = await this.suppressions.findOne({
+      where: { emailHash: In(this.hashesOf(email)) },
+      order: { createdAt: 'ASC' },
+    });
+    return found ? { suppressed: true, reason: found.reason, since: found.createdAt } : { suppressed: false };
+  }
+
+  /** The subset of `emails` that must not be mailed, in one query (batch sends). */
+  async suppressedAmong(emails: string[]): Promise<Set<string>> {
+    if (emails.length === 0) return new Set();
+    const byHash = new Map<string, string>();
+    for (const email of emails) for (const hash of this.hashesOf(email)) byHash.set(hash, email);
+    const rows = await this.suppressions.find({
+      select: { emailHash: true },
+      where: { emailHash: In([...byHash.keys()]) },
+    });
+    return new Set(rows.map((r) => byHash.get(r.emailHash)!));
   }
 
   /** Idempotent: a second suppression of the same address keeps the first reason. */
