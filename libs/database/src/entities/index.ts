@@ -1,4 +1,5 @@
 import { Article } from './article.entity';
+import { ArticleIndexEntry, ArticleTerm, ArticleTermStat } from './article-index.entity';
 import { ConsentEvent } from './consent-event.entity';
 import { Delivery } from './delivery.entity';
 import { EmailEvent } from './email-event.entity';
@@ -12,6 +13,7 @@ import { Subscription } from './subscription.entity';
 import { Suppression } from './suppression.entity';
 
 export * from './article.entity';
+export * from './article-index.entity';
 export * from './consent-event.entity';
 export * from './delivery.entity';
 export * from './email-event.entity';
@@ -26,6 +28,9 @@ export * from './suppression.entity';
 
 export const ENTITIES = [
   Article,
+  ArticleIndexEntry,
+  ArticleTerm,
+  ArticleTermStat,
   ConsentEvent,
   Delivery,
   EmailEvent,
