@@ -1,0 +1,139 @@
+import { ChildProcess, fork, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const ROOT = join(__dirname, '..', '..');
+
+/** Every process the bench starts, so that one exit path can end them all, by pid. */
+const running = new Set<ChildProcess>();
+
+export interface Started {
+  proc: ChildProcess;
+  /** Last lines of stdout+stderr, for error messages when a child dies. */
+  tail(): string;
+}
+
+function track(proc: ChildProcess, name: string): Started {
+  running.add(proc);
+  const lines: string[] = [];
+  const keep = (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) if (line.trim()) lines.push(`[${name}] ${line}`);
+    if (lines.length > 40) lines.splice(0, lines.length - 40);
+  };
+  proc.stdout?.on('data', keep);
+  proc.stderr?.on('data', keep);
+  proc.on('exit', () => running.delete(proc));
+  return { proc, tail: () => lines.join('\n') };
+}
+
+/** Starts a built app (dist/) directly with node, so the pid we sample is the app itself. */
+export function startNode(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+  ipc = false,
+): Started {
+  const proc = spawn(process.execPath, [...nodeArgs, join(ROOT, script)], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
+  });
+  return track(proc, name);
+}
+
+/** Forks one of the bench's own TypeScript helpers (bench/procs) with an IPC channel. */
+export function forkTs(name: string, script: string, env: Record<string, string> = {}, args: string[] = []): Started {
+  const proc = fork(join(ROOT, script), args, {
+    cwd: ROOT,
+    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', ...env },
+    execArgv: ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  return track(proc, name);
+}
+
+/** Resolves when a line matching `pattern` appears on the child's stdout; rejects if it exits first. */
+export function waitForOutput(child: Started, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => fail(new Error(`timed out waiting for ${pattern}\n${child.tail()}`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      buffer += chunk.toString();
+      if (pattern.test(buffer)) done();
+    };
+    const onExit = (code: number | null) => fail(new Error(`exited (${code}) before ${pattern}\n${child.tail()}`));
+    const cleanup = () => {
+      clearTimeout(timer);
+      child.proc.stdout?.off('data', onData);
+      child.proc.off('exit', onExit);
+    };
+    const done = () => (cleanup(), resolve());
+    const fail = (err: Error) => (cleanup(), reject(err));
+    child.proc.stdout?.on('data', onData);
+    child.proc.once('exit', onExit);
+  });
+}
+
+/** Sends one IPC request and resolves with the first reply of type `${type}:reply`. */
+export function request<T>(child: Started, type: string, payload: object = {}, timeoutMs = 30_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => finish(new Error(`no reply to ${type}\n${child.tail()}`)), timeoutMs);
+    const onMessage = (msg: { type?: string; error?: string }) => {
+      if (msg?.type !== `${type}:reply`) return;
+      if (msg.error) finish(new Error(msg.error));
+      else finish(undefined, msg as T);
+    };
+    const onExit = (code: number | null) => finish(new Error(`exited (${code}) during ${type}\n${child.tail()}`));
+    const finish = (err?: Error, value?: T) => {
+      clearTimeout(timer);
+      child.proc.off('message', onMessage);
+      child.proc.off('exit', onExit);
+      if (err) reject(err);
+      else resolve(value!);
+    };
+    child.proc.on('message', onMessage);
+    child.proc.once('exit', onExit);
+    child.proc.send({ type, ...payload });
+  });
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves when the child has exited. */
+export async function stop(child: Started | undefined, graceMs = 10_000): Promise<void> {
+  if (!child) return;
+  const { proc } = child;
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Last-resort cleanup on any exit path: kills every child still running, by its own pid. */
+export function killAllChildren(): void {
+  for (const proc of running) {
+    try {
+      proc.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  running.clear();
+}
+
+export function runningCount(): number {
+  return running.size;
+}
+
+/** Peak resident set size of a process so far (VmHWM), in MB; undefined once it has exited. */
+export function peakRssMb(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = /VmHWM:\s+(\d+) kB/.exec(status);
+    return match ? Number(match[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}

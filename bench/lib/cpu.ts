@@ -1,0 +1,93 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/**
+ * CPU accounting from /proc: how many cores each group of processes (worker, API, sink,
+ * PostgreSQL, Redis, everything else) used over a window, to show where the machine's
+ * two cores went during a run.
+ */
+const TICKS_PER_SECOND = 100;
+
+interface ProcTicks {
+  comm: string;
+  ticks: number;
+}
+
+function readProcs(): Map<number, ProcTicks> {
+  const out = new Map<number, ProcTicks>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const comm = stat.slice(stat.indexOf('(') + 1, close);
+      const fields = stat.slice(close + 2).split(' ');
+      // utime and stime are fields 14 and 15 of stat, i.e. 11 and 12 after the comm.
+      out.set(Number(name), { comm, ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // exited while we were reading
+    }
+  }
+  return out;
+}
+
+function machineTicks(): { busy: number; total: number } {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const idle = cpu[3] + (cpu[4] ?? 0);
+  const total = cpu.reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+export interface CpuWindow {
+  seconds: number;
+  /** Share of all cores busy, 0..1. */
+  machineBusy: number;
+  /** Cores used on average by each group (1.0 = one core fully busy). */
+  cores: Record<string, number>;
+}
+
+export type Groups = Record<string, number[]>;
+
+export class CpuMeter {
+  private startedAt = 0;
+  private procs = new Map<number, ProcTicks>();
+  private machine = { busy: 0, total: 0 };
+
+  start(): void {
+    this.startedAt = Date.now();
+    this.procs = readProcs();
+    this.machine = machineTicks();
+  }
+
+  /** Groups name pids; postgres, redis and "other" are found by process name. */
+  stop(groups: Groups): CpuWindow {
+    const seconds = (Date.now() - this.startedAt) / 1000;
+    const now = readProcs();
+    const machine = machineTicks();
+    const byPid = new Map<number, string>();
+    for (const [group, pids] of Object.entries(groups)) for (const pid of pids) byPid.set(pid, group);
+    const used: Record<string, number> = {};
+    for (const [pid, p] of now) {
+      const before = this.procs.get(pid)?.ticks ?? 0;
+      const delta = p.ticks - before;
+      if (delta <= 0) continue;
+      const group =
+        byPid.get(pid) ?? (p.comm.startsWith('postgres') ? 'postgres' : p.comm.startsWith('redis') ? 'redis' : 'other');
+      used[group] = (used[group] ?? 0) + delta;
+    }
+    const cores: Record<string, number> = {};
+    for (const [group, ticks] of Object.entries(used)) cores[group] = round(ticks / TICKS_PER_SECOND / seconds);
+    const machineBusy = round((machine.busy - this.machine.busy) / Math.max(1, machine.total - this.machine.total));
+    return { seconds: round(seconds), machineBusy, cores };
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+export function describeCpu(w: CpuWindow): string {
+  const parts = Object.entries(w.cores)
+    .sort((a, b) => b[1] - a[1])
+    .map(([g, c]) => `${g} ${c.toFixed(2)}`);
+  return `machine ${(w.machineBusy * 100).toFixed(0)}% busy; cores: ${parts.join(', ')}`;
+}

@@ -1,0 +1,211 @@
+/** Turns each suite's figures into table rows with their targets (issue 7). */
+import { BareSendResult } from './lib/bare-send';
+import { atLeast, atMost, both, ratio, Row } from './lib/report';
+import { FanoutResult } from './suites/fanout';
+import { PersonaliseResult } from './suites/personalise';
+import { SubscribeResult } from './suites/subscribe';
+
+export interface FanoutFigures {
+  readers: number;
+  concurrency: number;
+  full: boolean;
+  one?: FanoutResult;
+  two?: FanoutResult;
+  large?: FanoutResult;
+  bare?: BareSendResult;
+  bareRaw?: BareSendResult;
+  baselineSource?: string;
+}
+
+const n = (x: number) => x.toLocaleString('en-GB');
+
+/** Every reader got exactly one message and the issue says so. */
+function delivered(r: FanoutResult): string | undefined {
+  const issue = r.issue as { status?: string; sent?: number; failed?: number };
+  const problems: string[] = [];
+  if (r.received !== r.readers) problems.push(`sink received ${n(r.received)} for ${n(r.readers)} readers`);
+  if (issue.status !== 'sent') problems.push(`issue status ${issue.status}`);
+  if (issue.sent !== r.readers) problems.push(`issue counts sent=${issue.sent} failed=${issue.failed}`);
+  return problems.length ? problems.join('; ') : undefined;
+}
+
+export function fanoutRows(f: FanoutFigures, largeReaders: number): Row[] {
+  const rows: Row[] = [];
+  const { one, two, large, bare, bareRaw } = f;
+  const conn = `${f.concurrency} SMTP connections`;
+  if (one) {
+    const problem = delivered(one);
+    const r = ratio(one.messagesPerSecond, bare?.messagesPerSecond);
+    rows.push({
+      id: 'fanout.throughput',
+      measurement: `Fan-out, ${n(f.readers)} readers, 1 worker`,
+      value: one.messagesPerSecond,
+      baseline: bare?.messagesPerSecond ?? null,
+      unit: 'msg/s',
+      ratio: r,
+      target: '≥ 0.8× bare',
+      verdict: problem ? 'FAIL' : atLeast(r, 0.8),
+      note:
+        `baseline: ${n(f.readers)} copies of ${f.baselineSource} (${n(bare?.bytesPerMessage ?? 0)} B) composed by a ` +
+        `nodemailer pool, ${conn}, TCP_NODELAY; pipeline messages average ${n(one.bytesPerMessage)} B` +
+        (problem ? `; DELIVERY PROBLEM: ${problem}` : ''),
+    });
+    rows.push({
+      id: 'fanout.rate',
+      measurement: `Fan-out end to end, ${n(f.readers)} readers`,
+      value: one.messagesPerSecond,
+      unit: 'msg/s',
+      target: '≥ 1,000 msg/s at 100,000',
+      verdict: f.readers >= 100_000 ? atLeast(one.messagesPerSecond, 1000) : 'info',
+      note:
+        `${(one.elapsedMs / 1000).toFixed(1)} s from POST to last message accepted; CPU during the run: ` +
+        describeCores(one) +
+        (f.readers < 100_000 ? '; the target is set at 100,000 readers: run --full' : ''),
+    });
+  }
+  if (bareRaw) {
+    rows.push({
+      id: 'fanout.raw_ceiling',
+      measurement: 'Bare transport ceiling (raw MIME, no composing)',
+      value: bareRaw.messagesPerSecond,
+      unit: 'msg/s',
+      verdict: 'info',
+      note: 'the same message pre-built as MIME and handed to the pool as `raw`: the SMTP path alone, for reference',
+    });
+  }
+  if (one) {
+    rows.push({
+      id: 'memory.worker',
+      measurement: `Worker peak RSS, ${n(f.readers)} readers`,
+      value: one.workerPeakRssMb[0],
+      unit: 'MB',
+      target: '< 300 MB at 100,000',
+      verdict: atMost(one.workerPeakRssMb[0], 300),
+      note: f.full ? undefined : 'quick mode: 20,000 readers only; the 100,000 / 500,000 comparison runs with --full',
+    });
+  }
+  if (large && one) {
+    const problem = delivered(large);
+    const r = ratio(large.workerPeakRssMb[0], one.workerPeakRssMb[0]);
+    rows.push({
+      id: 'memory.worker_large',
+      measurement: `Worker peak RSS, ${n(largeReaders)} readers`,
+      value: large.workerPeakRssMb[0],
+      baseline: one.workerPeakRssMb[0],
+      unit: 'MB',
+      ratio: r,
+      target: `≤ 1.2× the ${n(f.readers)} figure`,
+      verdict: problem ? 'FAIL' : atMost(r, 1.2),
+      note:
+        `${Math.round(large.messagesPerSecond)} msg/s at ${n(largeReaders)}` +
+        (problem ? `; DELIVERY PROBLEM: ${problem}` : ''),
+    });
+  }
+  if (two) {
+    const problem = delivered(two);
+    rows.push({
+      id: 'fanout.scale_out',
+      measurement: `Fan-out, ${n(f.readers)} readers, 2 workers`,
+      value: two.messagesPerSecond,
+      baseline: one?.messagesPerSecond ?? null,
+      unit: 'msg/s',
+      ratio: ratio(two.messagesPerSecond, one?.messagesPerSecond),
+      target: 'report (baseline: 1 worker)',
+      verdict: problem ? 'FAIL' : 'info',
+      note: `each worker ${conn}; CPU: ${describeCores(two)}` + (problem ? `; DELIVERY PROBLEM: ${problem}` : ''),
+    });
+  }
+  return rows;
+}
+
+function describeCores(r: FanoutResult): string {
+  const parts = Object.entries(r.cpu.cores)
+    .sort((a, b) => b[1] - a[1])
+    .map(([g, c]) => `${g} ${c.toFixed(2)}`);
+  return `machine ${Math.round(r.cpu.machineBusy * 100)}% busy (cores: ${parts.join(', ')})`;
+}
+
+export function personaliseRows(r: PersonaliseResult): Row[] {
+  const speedup = ratio(r.mjmlMsPerReader, r.msPerReader);
+  return [
+    {
+      id: 'personalise',
+      measurement: 'Per-reader message from the compiled issue',
+      value: r.msPerReader,
+      baseline: r.mjmlMsPerReader,
+      unit: 'ms/reader',
+      ratio: speedup,
+      target: '≤ 0.1 ms, ≥ 100× faster',
+      verdict: both(atMost(r.msPerReader, 0.1), atLeast(speedup, 100)),
+      note: `${r.description}; baseline: ${r.baselineDescription}; ratio = how many times faster`,
+    },
+  ];
+}
+
+export function subscribeRows(r: SubscribeResult, full: boolean): Row[] {
+  const duration = `${r.seconds} s, ${r.connections} connections` + (full ? '' : ' (quick: 10 s; --full runs 20 s)');
+  const problems = [r.api, r.bare]
+    .map((x, i) => (x.non2xx || x.errors ? `${i ? 'bare' : 'API'}: ${x.non2xx} non-2xx, ${x.errors} errors` : ''))
+    .filter(Boolean);
+  const r1 = ratio(r.api.requestsPerSecond, r.bare.requestsPerSecond);
+  return [
+    {
+      id: 'subscribe.rps',
+      measurement: 'Subscribe API, POST /subscriptions',
+      value: r.api.requestsPerSecond,
+      baseline: r.bare.requestsPerSecond,
+      unit: 'req/s',
+      ratio: r1,
+      target: '≥ 0.5× bare',
+      verdict: problems.length ? 'FAIL' : atLeast(r1, 0.5),
+      note:
+        `${duration}; ${n(r.api.storedSubscribers)} readers stored by the API, ${n(r.bare.storedSubscribers)} by the bare ` +
+        `server (node:http + one INSERT … ON CONFLICT)` +
+        (problems.length ? `; ${problems.join('; ')}` : ''),
+    },
+    {
+      id: 'subscribe.p50',
+      measurement: 'Subscribe API latency p50',
+      value: r.api.p50Ms,
+      baseline: r.bare.p50Ms,
+      unit: 'ms',
+      verdict: 'info',
+    },
+    {
+      id: 'subscribe.p99',
+      measurement: 'Subscribe API latency p99',
+      value: r.api.p99Ms,
+      baseline: r.bare.p99Ms,
+      unit: 'ms',
+      target: '< 50 ms',
+      verdict: r.api.p99Ms < 50 ? 'pass' : 'FAIL',
+    },
+  ];
+}
+
+/** bench/ingestion.ts's JSON, as its author documents it; unknown keys are kept in the JSON details only. */
+export function ingestionRows(r: Record<string, unknown>, full: boolean): Row[] {
+  const num = (k: string) => (typeof r[k] === 'number' ? (r[k] as number) : null);
+  const archive = num('archiveSize');
+  const one = num('oneArticleMs');
+  const rate = num('bulkArticlesPerSecond');
+  const small = archive !== null && archive < 50_000;
+  return [
+    {
+      id: 'ingestion.one',
+      measurement: `Add one article to an archive of ${archive === null ? '?' : n(archive)}`,
+      value: one,
+      unit: 'ms',
+      target: '< 200 ms at 50,000',
+      verdict: small ? 'info' : atMost(one, 200),
+      note: small ? `quick mode: smaller archive${full ? '' : '; --full uses 50,000'}` : undefined,
+    },
+    {
+      id: 'ingestion.bulk',
+      measurement: 'Bulk import',
+      value: rate,
+      unit: 'articles/s',
+      verdict: 'info',
+    },
+  ];
+}

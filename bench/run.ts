@@ -1,0 +1,176 @@
+/**
+ * `npm run bench` (quick, under 3 minutes) / `npm run bench -- --full` (large sizes).
+ * Measures the real send path against the bare limit of the same machine in the same run,
+ * prints a table and writes bench/results/<timestamp>.json. See bench/README.md.
+ */
+import { loadavg } from 'node:os';
+import { bareSend, PreRendered, syntheticMessage } from './lib/bare-send';
+import { killAllChildren } from './lib/children';
+import { log } from './lib/log';
+import { cleanupAllEnvs } from './lib/private-env';
+import { formatTable, machine, Results, writeResults } from './lib/report';
+import { Sink } from './lib/sink';
+import { fanoutRows, FanoutFigures } from './rows';
+import { ingestionRows, personaliseRows, subscribeRows } from './rows';
+import { FanoutResult, runFanout, sampleMessage } from './suites/fanout';
+import { runIngestion } from './suites/ingestion';
+import { runPersonalise } from './suites/personalise';
+import { runSubscribe } from './suites/subscribe';
+
+const SUITES = ['fanout', 'personalise', 'subscribe', 'ingestion'] as const;
+type Suite = (typeof SUITES)[number];
+
+export interface Options {
+  full: boolean;
+  suites: Suite[];
+  readers: number;
+  largeReaders: number;
+  concurrency: number;
+  subscribeSeconds: number;
+  connections: number;
+  profile: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const flag = (name: string) => argv.includes(`--${name}`);
+  const value = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+  const full = flag('full');
+  const only = value('only')?.split(',') as Suite[] | undefined;
+  for (const s of only ?? [])
+    if (!SUITES.includes(s)) throw new Error(`--only: unknown suite "${s}" (${SUITES.join(', ')})`);
+  return {
+    full,
+    suites: only ?? [...SUITES],
+    readers: Number(value('readers') ?? (full ? 100_000 : 20_000)),
+    largeReaders: Number(value('large-readers') ?? 500_000),
+    concurrency: Number(value('concurrency') ?? process.env.SEND_CONCURRENCY ?? 8),
+    subscribeSeconds: Number(value('seconds') ?? (full ? 20 : 10)),
+    connections: Number(value('connections') ?? 50),
+    profile: flag('profile'),
+  };
+}
+
+async function fanoutSuite(opts: Options, results: Results): Promise<void> {
+  const sink = await Sink.start();
+  try {
+    const figures: FanoutFigures = { readers: opts.readers, concurrency: opts.concurrency, full: opts.full };
+    const run = async (readers: number, workers: number, label: string): Promise<FanoutResult | undefined> => {
+      log(`fan-out: ${readers.toLocaleString('en-GB')} readers, ${workers} worker(s)`);
+      try {
+        const r = await runFanout(sink, {
+          readers,
+          workers,
+          concurrency: opts.concurrency,
+          profile: opts.profile,
+          label,
+        });
+        log(
+          `fan-out ${label}: ${Math.round(r.messagesPerSecond)} msg/s, worker peak RSS ${r.workerPeakRssMb.join('/')} MB`,
+        );
+        results.details[`fanout_${label}`] = r;
+        return r;
+      } catch (err) {
+        results.errors.push({ suite: `fanout ${label}`, message: (err as Error).message });
+        log(`fan-out ${label} failed: ${(err as Error).message}`);
+        return undefined;
+      }
+    };
+
+    figures.one = await run(opts.readers, 1, `${opts.readers}x1`);
+    const sample = figures.one ? await sampleMessage(sink) : undefined;
+    // The baseline sends the pipeline's own first message; before the pipeline works, a stand-in of typical size.
+    const message: PreRendered = sample ? { parts: sample.parts } : { raw: syntheticMessage(30_000) };
+    figures.baselineSource = sample ? 'the pipeline’s first message' : 'a synthetic 30 kB message';
+    log(`bare limit: ${opts.readers.toLocaleString('en-GB')} pre-rendered messages, ${opts.concurrency} connections`);
+    figures.bare = await bareSend(sink, message, opts.readers, opts.concurrency);
+    figures.bareRaw = await bareSend(
+      sink,
+      { raw: sample?.raw ?? syntheticMessage(30_000) },
+      opts.readers,
+      opts.concurrency,
+    );
+    results.details.bare = { composed: figures.bare, raw: figures.bareRaw, source: figures.baselineSource };
+    log(
+      `bare limit: ${Math.round(figures.bare.messagesPerSecond)} msg/s composed, ${Math.round(figures.bareRaw.messagesPerSecond)} msg/s raw MIME`,
+    );
+
+    figures.two = await run(opts.readers, 2, `${opts.readers}x2`);
+    if (opts.full) figures.large = await run(opts.largeReaders, 1, `${opts.largeReaders}x1`);
+    results.rows.push(...fanoutRows(figures, opts.largeReaders));
+  } finally {
+    await sink.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const results: Results = {
+    startedAt: new Date().toISOString(),
+    mode: opts.full ? 'full' : 'quick',
+    machine: machine(),
+    settings: { ...opts },
+    rows: [],
+    errors: [],
+    details: {},
+  };
+  log(`mode ${results.mode}; ${results.machine.cpus} × ${results.machine.cpuModel}; load ${loadavg()[0].toFixed(2)}`);
+  const guarded = async (suite: Suite, fn: () => Promise<void>) => {
+    if (!opts.suites.includes(suite)) return;
+    try {
+      await fn();
+    } catch (err) {
+      results.errors.push({ suite, message: (err as Error).message });
+      log(`${suite} failed: ${(err as Error).stack ?? err}`);
+    }
+  };
+
+  await guarded('fanout', () => fanoutSuite(opts, results));
+  await guarded('personalise', async () => {
+    const r = await runPersonalise(opts.full ? 20_000 : 5_000, opts.full ? 50 : 20);
+    results.details.personalise = r;
+    results.rows.push(...personaliseRows(r));
+  });
+  await guarded('subscribe', async () => {
+    const r = await runSubscribe({ seconds: opts.subscribeSeconds, connections: opts.connections });
+    results.details.subscribe = r;
+    results.rows.push(...subscribeRows(r, opts.full));
+  });
+  await guarded('ingestion', async () => {
+    const r = await runIngestion(opts.full, opts.full ? 30 * 60_000 : 90_000);
+    results.details.ingestion = r;
+    results.rows.push(...ingestionRows(r, opts.full));
+  });
+
+  results.finishedAt = new Date().toISOString();
+  const file = writeResults(results);
+  process.stdout.write(
+    `\nDispatch benchmarks (${results.mode}) — ${results.machine.cpus} CPUs, ${results.machine.cpuModel}, Node ${results.machine.node}\n\n`,
+  );
+  process.stdout.write(`${formatTable(results.rows)}\n`);
+  for (const e of results.errors) process.stdout.write(`\nERROR in ${e.suite}: ${e.message}\n`);
+  process.stdout.write(`\nresults: ${file}\n`);
+  process.exitCode = results.errors.length ? 1 : 0;
+}
+
+// Whatever happens, no child process, private database or Redis key is left behind.
+let cleaning = false;
+async function cleanupAndExit(code: number): Promise<void> {
+  if (cleaning) return;
+  cleaning = true;
+  killAllChildren();
+  await cleanupAllEnvs();
+  process.exit(code);
+}
+process.on('SIGINT', () => void cleanupAndExit(130));
+process.on('SIGTERM', () => void cleanupAndExit(143));
+process.on('uncaughtException', (err) => {
+  process.stderr.write(`bench: ${err.stack ?? err}\n`);
+  void cleanupAndExit(1);
+});
+
+main()
+  .catch((err: Error) => {
+    process.stderr.write(`bench: ${err.stack ?? err}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => cleanupAndExit(Number(process.exitCode ?? 0)));

@@ -1,0 +1,119 @@
+import autocannon from 'autocannon';
+import { startApi } from '../lib/apps';
+import { forkTs, stop } from '../lib/children';
+import { log } from '../lib/log';
+import { createPrivateEnv } from '../lib/private-env';
+import { BENCH_NEWSLETTER } from '../lib/seed';
+
+export interface LoadResult {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+  statusCodes: Record<string, number>;
+  /** Rows actually stored, to prove the load did real sign-ups. */
+  storedSubscribers: number;
+}
+
+export interface SubscribeResult {
+  seconds: number;
+  connections: number;
+  api: LoadResult;
+  bare: LoadResult;
+}
+
+/** autocannon against POST /subscriptions, every request with a new address. */
+function load(url: string, seconds: number, connections: number, tag: string): Promise<autocannon.Result> {
+  let n = 0;
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url,
+        connections,
+        duration: seconds,
+        requests: [
+          {
+            method: 'POST',
+            path: '/subscriptions',
+            headers: { 'content-type': 'application/json', accept: 'application/json' },
+            setupRequest: (req) => ({
+              ...req,
+              body: JSON.stringify({
+                email: `${tag}.${n++}@bench.test`,
+                name: `Reader ${n}`,
+                newsletters: [BENCH_NEWSLETTER],
+                consent: true,
+                source: 'bench',
+              }),
+            }),
+          },
+        ],
+      },
+      (err, result) => (err ? reject(err) : resolve(result)),
+    );
+  });
+}
+
+function summarise(r: autocannon.Result, stored: number): LoadResult {
+  const statusCodes: Record<string, number> = {};
+  for (const [code, v] of Object.entries(r.statusCodeStats ?? {}))
+    statusCodes[code] = Number((v as { count: number }).count);
+  const done = Object.values(statusCodes).reduce((a, b) => a + b, 0);
+  return {
+    requestsPerSecond: done / r.duration,
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    requests: done,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    statusCodes,
+    storedSubscribers: stored,
+  };
+}
+
+/** The real API (rate limit off) and then the bare server, against the same database, one after the other. */
+export async function runSubscribe(opts: { seconds: number; connections: number }): Promise<SubscribeResult> {
+  const penv = await createPrivateEnv('subscribe', { SUBSCRIBE_RATE_LIMIT: '0' });
+  try {
+    await penv.query(`INSERT INTO newsletters (slug, name, topics) VALUES ($1, 'Bench Daily', '{world}')`, [
+      BENCH_NEWSLETTER,
+    ]);
+    const countSubscribers = async (tag: string) =>
+      Number(
+        (await penv.query<{ n: string }>(`SELECT count(*) AS n FROM subscribers WHERE email LIKE $1`, [`${tag}.%`]))[0]
+          .n,
+      );
+
+    const api = await startApi(penv.env);
+    let apiResult: LoadResult;
+    try {
+      await load(api.baseUrl, 2, opts.connections, 'warmup-api');
+      log(`subscribe: real API, ${opts.connections} connections for ${opts.seconds}s`);
+      const r = await load(api.baseUrl, opts.seconds, opts.connections, 'api');
+      apiResult = summarise(r, await countSubscribers('api'));
+    } finally {
+      await api.stop();
+    }
+
+    const bare = forkTs('bare-http', 'bench/procs/bare-subscribe-server.ts', { DATABASE_URL: penv.databaseUrl });
+    let bareResult: LoadResult;
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        bare.proc.once('message', (m: { port: number }) => resolve(m.port));
+        bare.proc.once('exit', (code) => reject(new Error(`bare server exited (${code})\n${bare.tail()}`)));
+      });
+      const url = `http://127.0.0.1:${port}`;
+      await load(url, 2, opts.connections, 'warmup-bare');
+      log(`subscribe: bare node:http + pg, ${opts.connections} connections for ${opts.seconds}s`);
+      const r = await load(url, opts.seconds, opts.connections, 'bare');
+      bareResult = summarise(r, await countSubscribers('bare'));
+    } finally {
+      await stop(bare);
+    }
+    return { seconds: opts.seconds, connections: opts.connections, api: apiResult, bare: bareResult };
+  } finally {
+    await penv.cleanup();
+  }
+}
