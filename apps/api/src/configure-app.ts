@@ -5,6 +5,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { join } from 'node:path';
 import { PAGES_DIR } from './common/page-renderer';
 import { APP_CONFIG, AppConfig } from '@app/config';
+import { securityHeaders } from './security/security-headers';
 
 /** Flattens class-validator errors into `{ field, message }` pairs (nested fields dotted). */
 export function validationErrors(errors: ValidationError[], parent = ''): Array<{ field: string; message: string }> {
@@ -34,6 +35,8 @@ export function configureApp(app: INestApplication): AppConfig {
   const express = app as NestExpressApplication;
   express.set('trust proxy', config.trustProxy);
   express.disable('x-powered-by');
+  // Security headers first, so every answer carries them (pages, JSON, errors, static files, the board).
+  express.use(securityHeaders(config));
   installBodyParsers(express);
   express.useStaticAssets(join(PAGES_DIR, 'assets'), { prefix: '/assets/', maxAge: '1h' });
   app.useGlobalPipes(validationPipe);

@@ -1,0 +1,7 @@
+export * from './protect-subscription.decorator';
+export * from './subscribe-challenge';
+export * from './proof-of-work.challenge';
+export * from './captcha.challenge';
+export * from './security-headers';
+export * from './service-unavailable';
+export * from './security.module';

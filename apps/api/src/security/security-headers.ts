@@ -1,0 +1,87 @@
+import helmet from 'helmet';
+import type { NextFunction, Request, Response } from 'express';
+import type { AppConfig } from '@app/config';
+
+type Directives = Record<string, string[]>;
+type Middleware = (req: Request, res: Response, next: NextFunction) => void;
+
+/**
+ * The hosted pages carry no inline script or style, so they get a strict policy:
+ * only our own files, forms posting only to us, and no framing.
+ */
+export function strictDirectives(config: Pick<AppConfig, 'publicBaseUrl'>): Directives {
+  const directives: Directives = {
+    'default-src': ["'self'"],
+    'base-uri': ["'self'"],
+    'object-src': ["'none'"],
+    'script-src': ["'self'"],
+    'script-src-attr': ["'none'"],
+    'style-src': ["'self'"],
+    'img-src': ["'self'", 'data:'],
+    'font-src': ["'self'"],
+    'connect-src': ["'self'"],
+    'form-action': ["'self'"],
+    'frame-ancestors': ["'none'"],
+  };
+  // Only over HTTPS: on a plain-HTTP dev setup it would send form posts to a port nobody listens on.
+  if (config.publicBaseUrl.startsWith('https:')) directives['upgrade-insecure-requests'] = [];
+  return directives;
+}
+
+/** Content-Security-Policy per route family; everything not listed gets the strict policy. */
+export function cspProfiles(config: Pick<AppConfig, 'publicBaseUrl' | 'allowedOrigins'>) {
+  const strict = strictDirectives(config);
+  return {
+    strict,
+    /** The sign-up box publishers put in an iframe on their article pages. */
+    embeddable: { ...strict, 'frame-ancestors': ["'self'", ...config.allowedOrigins] },
+    /** Rendered emails (web version, preview): MJML output is all inline styles and remote images; still no script. */
+    email: {
+      ...strict,
+      'style-src': ["'self'", "'unsafe-inline'", 'https://fonts.googleapis.com'],
+      'font-src': ["'self'", 'https://fonts.gstatic.com'],
+      'img-src': ["'self'", 'data:', 'https:', 'http:'],
+    },
+    /** Bull Board and Swagger UI: their bundles set inline styles and use web fonts; scripts are still our origin only. */
+    tooling: {
+      ...strict,
+      'style-src': ["'self'", "'unsafe-inline'", 'https://fonts.googleapis.com'],
+      'font-src': ["'self'", 'data:', 'https://fonts.gstatic.com'],
+    },
+  } satisfies Record<string, Directives>;
+}
+
+export type CspProfile = keyof ReturnType<typeof cspProfiles>;
+
+/** Which policy a request gets. Narrow on purpose: only these paths are relaxed. */
+export function cspProfileFor(method: string, path: string): CspProfile {
+  if (method === 'GET' && /^\/forms\/[^/]+\/?$/.test(path)) return 'embeddable';
+  if (/^\/issues\/[^/]+(\/[^/]*)?$/.test(path) || /^\/admin\/issues\/[^/]+\/preview\/?$/.test(path)) return 'email';
+  if (/^\/admin\/queues(\/|$)/.test(path) || /^\/docs(\/|-json|-yaml|$)/.test(path)) return 'tooling';
+  return 'strict';
+}
+
+/**
+ * helmet on every response (HTML, JSON, static files, the board), with the CSP
+ * chosen per route family. Install before anything that writes a response.
+ */
+export function securityHeaders(config: Pick<AppConfig, 'publicBaseUrl' | 'allowedOrigins'>): Middleware {
+  const https = config.publicBaseUrl.startsWith('https:');
+  const profiles = cspProfiles(config);
+  const middlewareFor = (name: CspProfile): Middleware =>
+    helmet({
+      contentSecurityPolicy: { useDefaults: false, directives: profiles[name] },
+      // frame-ancestors decides framing; an X-Frame-Options header would contradict the embeddable one.
+      xFrameOptions: name === 'embeddable' ? false : { action: 'deny' },
+      // Tokens travel in query strings: never leak them to other sites through Referer.
+      referrerPolicy: { policy: 'no-referrer' },
+      strictTransportSecurity: https ? { maxAge: 31536000, includeSubDomains: true } : false,
+    }) as Middleware;
+  const byProfile: Record<CspProfile, Middleware> = {
+    strict: middlewareFor('strict'),
+    embeddable: middlewareFor('embeddable'),
+    email: middlewareFor('email'),
+    tooling: middlewareFor('tooling'),
+  };
+  return (req, res, next) => byProfile[cspProfileFor(req.method, req.path)](req, res, next);
+}

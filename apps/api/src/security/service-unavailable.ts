@@ -1,0 +1,85 @@
+import {
+  CallHandler,
+  ExecutionContext,
+  Injectable,
+  Logger,
+  NestInterceptor,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import { catchError, Observable, throwError } from 'rxjs';
+
+/** Socket-level and PostgreSQL "cannot serve now" codes (class 08 connection, 57P admin shutdown, 53300 too many connections). */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+]);
+
+const UNAVAILABLE_MESSAGES = [
+  /connection terminated/i,
+  /timeout exceeded when trying to connect/i,
+  /Connection is closed/i,
+  /enableOfflineQueue/i,
+  /Stream isn't writeable/i,
+  /Reached the max retries per request limit/i,
+  /the database system is (starting up|shutting down|in recovery mode)/i,
+  /Client has encountered a connection error/i,
+  /Cannot use a pool after calling end/i,
+];
+
+/** True for errors that mean PostgreSQL or Redis is unreachable (not a bug, not bad input). */
+export function isServiceUnavailableError(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== 'object' || depth > 3) return false;
+  const e = err as { code?: unknown; message?: unknown; name?: unknown; driverError?: unknown; cause?: unknown };
+  if (typeof e.code === 'string' && UNAVAILABLE_CODES.has(e.code)) return true;
+  if (e.name === 'MaxRetriesPerRequestError') return true;
+  if (typeof e.message === 'string' && UNAVAILABLE_MESSAGES.some((re) => re.test(e.message as string))) return true;
+  return isServiceUnavailableError(e.driverError, depth + 1) || isServiceUnavailableError(e.cause, depth + 1);
+}
+
+export const RETRY_AFTER_SECONDS = 5;
+
+export function unavailableException(): ServiceUnavailableException {
+  return new ServiceUnavailableException({
+    statusCode: 503,
+    message: 'service temporarily unavailable, please retry shortly',
+    errors: [],
+  });
+}
+
+/**
+ * A database or Redis outage is answered 503 with a JSON body and Retry-After, so
+ * clients and load balancers retry, instead of a 500 that looks like a bug.
+ */
+@Injectable()
+export class ServiceUnavailableInterceptor implements NestInterceptor {
+  private readonly logger = new Logger('Availability');
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    return next.handle().pipe(
+      catchError((err: unknown) => {
+        if (!isServiceUnavailableError(err)) return throwError(() => err);
+        this.logger.warn(`dependency unavailable: ${(err as Error).message}`);
+        if (context.getType() === 'http') {
+          const res = context.switchToHttp().getResponse<Response>();
+          if (!res.headersSent) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+        }
+        return throwError(() => unavailableException());
+      }),
+    );
+  }
+}
