@@ -1,4 +1,5 @@
 import type { CliCommand } from '../command';
+import { subscribersEraseCommand } from './subscribers-erase.command';
 
 /** Every operator command. Add yours here. */
-export const COMMANDS: CliCommand[] = [];
+export const COMMANDS: CliCommand[] = [subscribersEraseCommand];
