@@ -6,3 +6,5 @@ export * from './events/provider-event';
 export * from './events/email-events.service';
 export * from './privacy/privacy.service';
 export * from './privacy/scrub';
+export * from './mails/transactional-mail.service';
+export * from './mails/transactional-mail.module';
