@@ -93,6 +93,7 @@ export interface ConsentProof {
 const ADDRESS_PATTERN = `[^[:space:]<>()"',;:@]+@[^[:space:]<>()"',;:@]+`;
 
 interface ConsentRow {
+  id: string;
   action: string;
   newsletters: string[];
   consent_version: string | null;
@@ -280,7 +281,7 @@ export class PrivacyService {
 
   private consentRows(subscriberId: string): Promise<ConsentRow[]> {
     return this.db.query(
-      `SELECT action, newsletters, consent_version, consent_text_sha256, ip, user_agent, source, details, at
+      `SELECT id::text AS id, action, newsletters, consent_version, consent_text_sha256, ip, user_agent, source, details, at
        FROM consent_events WHERE subscriber_id = $1 ORDER BY at, id`,
       [subscriberId],
     );
@@ -330,17 +331,21 @@ export class PrivacyService {
 
 function proofFor(slug: string, name: string, confirmedAt: Date | null, events: ConsentRow[]): ConsentProof {
   const covering = events.filter((e) => e.newsletters.includes(slug));
-  const activating = lastOf(covering, (e) => ['confirm', 'import', 'preferences'].includes(e.action));
+  const activating = lastOf(covering, (e) => activates(e, slug));
   let consent: ConsentRow | undefined;
   let confirmation: ConsentProof['confirmation'] = null;
   if (activating?.action === 'confirm') {
-    consent = lastOf(covering, (e) => e.action === 'subscribe' && e.at <= activating.at);
+    // The confirm event names the sign-up it completes; older ledgers fall back to the latest sign-up before it.
+    const confirms = activating.details?.confirms;
+    consent =
+      covering.find((e) => e.action === 'subscribe' && confirms !== undefined && e.id === String(confirms)) ??
+      lastOf(covering, (e) => e.action === 'subscribe' && e.at <= activating.at);
     confirmation = { method: 'double-opt-in', event: consentView(activating) };
   } else if (activating?.action === 'import') {
     consent = activating;
     confirmation = { method: 'import', event: consentView(activating) };
   } else if (activating) {
-    // Added from the preference centre: the link that opened it was mailed to the confirmed address.
+    // Ticked in the preference centre: the link that opened it was mailed to the already confirmed address.
     consent = activating;
     const firstConfirm = events.find((e) => e.action === 'confirm' || e.action === 'import');
     confirmation = { method: 'preferences', event: consentView(firstConfirm ?? activating) };
@@ -353,6 +358,14 @@ function proofFor(slug: string, name: string, confirmedAt: Date | null, events: 
     consent: consent ? consentView(consent) : null,
     confirmation,
   };
+}
+
+/** Events that can have made a subscription active: a confirmation, an import, or a preference-centre tick adding it. */
+function activates(e: ConsentRow, slug: string): boolean {
+  if (e.action === 'confirm' || e.action === 'import') return true;
+  if (e.action !== 'preferences') return false;
+  const added = e.details?.added;
+  return !Array.isArray(added) || added.includes(slug);
 }
 
 function lastOf<T>(items: T[], predicate: (item: T) => boolean): T | undefined {
