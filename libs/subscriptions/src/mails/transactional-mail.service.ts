@@ -242,12 +242,16 @@ export class TransactionalMailService {
    * callers only one gets a row back. Returns null when a mail went out less than an hour ago.
    */
   private async claimConfirmationSlot(subscriberId: string): Promise<ThrottleClaim | null> {
+    // Wrapped in a SELECT so the driver returns the rows (a bare UPDATE answers [rows, count]).
     const rows: ThrottleClaim[] = await this.db.query(
-      `UPDATE subscribers s SET last_confirmation_sent_at = now()
-       FROM (SELECT id, last_confirmation_sent_at AS previous FROM subscribers WHERE id = $1) p
-       WHERE s.id = p.id
-         AND (s.last_confirmation_sent_at IS NULL OR s.last_confirmation_sent_at < now() - interval '1 hour')
-       RETURNING p.previous::text AS previous, s.last_confirmation_sent_at::text AS claimed`,
+      `WITH claim AS (
+         UPDATE subscribers s SET last_confirmation_sent_at = now()
+         FROM (SELECT id, last_confirmation_sent_at AS previous FROM subscribers WHERE id = $1) p
+         WHERE s.id = p.id
+           AND (s.last_confirmation_sent_at IS NULL OR s.last_confirmation_sent_at < now() - interval '1 hour')
+         RETURNING p.previous::text AS previous, s.last_confirmation_sent_at::text AS claimed
+       )
+       SELECT previous, claimed FROM claim`,
       [subscriberId],
     );
     return rows[0] ?? null;
