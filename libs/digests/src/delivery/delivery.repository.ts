@@ -1,0 +1,176 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+
+/** A queued delivery with what is needed to write to its reader. */
+export interface QueuedDelivery {
+  id: string;
+  subscriberId: string;
+  email: string;
+  name: string | null;
+  attempts: number;
+}
+
+export interface Sendability {
+  /** Still queued: nobody else sent, failed or skipped it meanwhile. */
+  queued: boolean;
+  /** Subscription active and reader not erased. */
+  subscribed: boolean;
+  suppressed: boolean;
+}
+
+export type FinalStatus = 'sent' | 'failed' | 'skipped';
+
+/** The counter of `issues` each final delivery status adds to. */
+const COUNTER: Record<FinalStatus, 'sent' | 'failed' | 'skipped'> = {
+  sent: 'sent',
+  failed: 'failed',
+  skipped: 'skipped',
+};
+
+/**
+ * Deliveries are the truth of who got an issue. Every transition leaves `queued` only
+ * (WHERE status = 'queued'), and moves the issue's counter in the same statement, so a
+ * duplicate job can neither send twice nor count twice, and counters never drift.
+ */
+@Injectable()
+export class DeliveryRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /**
+   * Fan-out in one statement: a row per active, non-erased subscriber of the newsletter,
+   * numbered into batches. Nothing passes through the application, so a million readers
+   * cost one INSERT ... SELECT. Returns the number of rows created.
+   */
+  async createDeliveries(tx: EntityManager, issueId: string, newsletterId: string, batchSize: number): Promise<number> {
+    const rows = (await tx.query(
+      `INSERT INTO deliveries (issue_id, subscriber_id, batch)
+       SELECT $1, s.subscriber_id, ((row_number() OVER (ORDER BY s.subscriber_id)) - 1) / $3
+         FROM subscriptions s
+         JOIN subscribers sub ON sub.id = s.subscriber_id
+        WHERE s.newsletter_id = $2 AND s.status = 'active' AND sub.status = 'active' AND sub.email IS NOT NULL
+       ON CONFLICT (issue_id, subscriber_id) DO NOTHING
+       RETURNING 1`,
+      [issueId, newsletterId, batchSize],
+    )) as unknown[];
+    return rows.length;
+  }
+
+  /** Batch numbers that still have queued deliveries. */
+  async queuedBatches(issueId: string): Promise<number[]> {
+    const rows = (await this.db.query(
+      `SELECT DISTINCT batch FROM deliveries WHERE issue_id = $1 AND status = 'queued' ORDER BY batch`,
+      [issueId],
+    )) as Array<{ batch: number }>;
+    return rows.map((r) => r.batch);
+  }
+
+  async loadQueued(issueId: string, batch: number): Promise<QueuedDelivery[]> {
+    return (await this.db.query(
+      `SELECT d.id::text AS id, d.subscriber_id AS "subscriberId", sub.email, sub.name, d.attempts
+         FROM deliveries d JOIN subscribers sub ON sub.id = d.subscriber_id
+        WHERE d.issue_id = $1 AND d.batch = $2 AND d.status = 'queued'
+        ORDER BY d.id`,
+      [issueId, batch],
+    )) as QueuedDelivery[];
+  }
+
+  /** Every subscription of these readers (recommendations need what each one receives). */
+  async subscriptionsOf(
+    subscriberIds: string[],
+  ): Promise<Map<string, Array<{ newsletterId: string; status: string }>>> {
+    const rows = (await this.db.query(
+      `SELECT subscriber_id AS "subscriberId", newsletter_id AS "newsletterId", status
+         FROM subscriptions WHERE subscriber_id = ANY($1::uuid[])`,
+      [subscriberIds],
+    )) as Array<{ subscriberId: string; newsletterId: string; status: string }>;
+    const bySubscriber = new Map<string, Array<{ newsletterId: string; status: string }>>();
+    for (const r of rows) {
+      const list = bySubscriber.get(r.subscriberId) ?? [];
+      list.push({ newsletterId: r.newsletterId, status: r.status });
+      bySubscriber.set(r.subscriberId, list);
+    }
+    return bySubscriber;
+  }
+
+  /**
+   * The send-time check, right before a message goes out: an unsubscribe, an erasure
+   * or a suppression committed before this query stops the send.
+   */
+  async sendability(delivery: QueuedDelivery, newsletterId: string, emailHashes: string[]): Promise<Sendability> {
+    const [row] = (await this.db.query(
+      `SELECT
+         EXISTS (SELECT 1 FROM deliveries WHERE id = $1 AND status = 'queued') AS queued,
+         EXISTS (SELECT 1 FROM subscriptions s JOIN subscribers sub ON sub.id = s.subscriber_id
+                  WHERE s.subscriber_id = $2 AND s.newsletter_id = $3 AND s.status = 'active'
+                    AND sub.status = 'active' AND sub.email IS NOT NULL) AS subscribed,
+         EXISTS (SELECT 1 FROM suppressions WHERE email_hash = ANY($4::text[])) AS suppressed`,
+      [delivery.id, delivery.subscriberId, newsletterId, emailHashes],
+    )) as Sendability[];
+    return row;
+  }
+
+  /** Returns whether this call made the transition (false: someone else already did). */
+  markSent(id: string, messageId: string): Promise<boolean> {
+    return this.finish(id, 'sent', { messageId, error: null, countAttempt: true });
+  }
+
+  markFailed(id: string, reason: string): Promise<boolean> {
+    return this.finish(id, 'failed', { error: reason, countAttempt: true });
+  }
+
+  markSkipped(id: string, reason: string): Promise<boolean> {
+    return this.finish(id, 'skipped', { error: reason, countAttempt: false });
+  }
+
+  /**
+   * A temporary failure: the delivery stays queued for the next attempt, unless it has
+   * used all its attempts, in which case it fails with the last reason.
+   */
+  async recordTemporaryFailure(id: string, reason: string, maxAttempts: number): Promise<'queued' | 'failed' | null> {
+    const rows = (await this.db.query(
+      `WITH d AS (
+         UPDATE deliveries
+            SET attempts = attempts + 1, error = $2, updated_at = now(),
+                status = CASE WHEN attempts + 1 >= $3 THEN 'failed' ELSE 'queued' END
+          WHERE id = $1 AND status = 'queued'
+          RETURNING issue_id, status),
+       c AS (UPDATE issues i SET failed = i.failed + 1 FROM d WHERE i.id = d.issue_id AND d.status = 'failed')
+       SELECT status FROM d`,
+      [id, reason.slice(0, 1000), maxAttempts],
+    )) as Array<{ status: 'queued' | 'failed' }>;
+    return rows[0]?.status ?? null;
+  }
+
+  /** Marks the issue sent once no delivery is queued; returns whether it just finished. */
+  async completeIssueIfDone(issueId: string): Promise<boolean> {
+    const rows = (await this.db.query(
+      `UPDATE issues SET status = 'sent', finished_at = now()
+        WHERE id = $1 AND status = 'sending'
+          AND NOT EXISTS (SELECT 1 FROM deliveries WHERE issue_id = $1 AND status = 'queued')
+        RETURNING id`,
+      [issueId],
+    )) as unknown[];
+    return rows.length > 0;
+  }
+
+  private async finish(
+    id: string,
+    status: FinalStatus,
+    fields: { messageId?: string; error: string | null; countAttempt: boolean },
+  ): Promise<boolean> {
+    const counter = COUNTER[status];
+    const rows = (await this.db.query(
+      `WITH d AS (
+         UPDATE deliveries
+            SET status = $2, error = $3, message_id = coalesce($4, message_id), updated_at = now(),
+                attempts = attempts + $5,
+                sent_at = CASE WHEN $2 = 'sent' THEN now() ELSE sent_at END
+          WHERE id = $1 AND status = 'queued'
+          RETURNING issue_id)
+       UPDATE issues i SET ${counter} = i.${counter} + 1 FROM d WHERE i.id = d.issue_id RETURNING i.id`,
+      [id, status, fields.error?.slice(0, 1000) ?? null, fields.messageId ?? null, fields.countAttempt ? 1 : 0],
+    )) as unknown[];
+    return rows.length > 0;
+  }
+}

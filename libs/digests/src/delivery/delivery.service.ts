@@ -1,0 +1,212 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { performance } from 'node:perf_hooks';
+import { DataSource } from 'typeorm';
+import { IssueStatus } from '@app/database';
+import { CompiledMail, MailHeaders, MailSendError, MailTransport } from '@app/mail';
+import { DeliveryMetrics } from '@app/observability';
+import { ReaderLinks, SuppressionService } from '@app/subscriptions';
+import { MAX_DELIVERY_ATTEMPTS } from '../digest.constants';
+import { DigestRenderer } from '../build/digest-renderer';
+import {
+  NewsletterRecommender,
+  RecommendableNewsletter,
+  readerNewsletters,
+  recommendNewsletters,
+} from '../recommendations/newsletter-recommender';
+import { BatchLock } from './batch-lock';
+import { DeliveryRepository, QueuedDelivery } from './delivery.repository';
+import { SendThrottle } from './send-throttle';
+
+/** SMTP replies that say the mailbox does not exist: the address goes on the suppression list. */
+const HARD_BOUNCE_CODES = new Set([550, 551, 553]);
+
+export interface BatchTally {
+  sent: number;
+  failed: number;
+  skipped: number;
+  /** Deliveries left queued after a temporary failure (the job is retried for them). */
+  retryLater: number;
+  lastTemporaryError?: string;
+}
+
+export type BatchResult = { status: 'busy' } | ({ status: 'done'; issueFinished: boolean } & BatchTally);
+
+/** Thrown after a batch in which some sends failed temporarily: BullMQ retries it with backoff. */
+export class TemporarySendFailure extends Error {
+  constructor(readonly tally: BatchTally) {
+    super(`${tally.retryLater} deliveries failed temporarily (${tally.lastTemporaryError ?? 'unknown'}); retrying`);
+    this.name = 'TemporarySendFailure';
+  }
+}
+
+interface SendingIssue {
+  id: string;
+  status: IssueStatus;
+  newsletterId: string;
+  slug: string;
+  name: string;
+  compiled: CompiledMail;
+}
+
+interface BatchContext {
+  issue: SendingIssue;
+  catalogue: RecommendableNewsletter[];
+  subscriptions: Map<string, Array<{ newsletterId: string; status: string }>>;
+  tally: BatchTally;
+  durations: number[];
+}
+
+const COMPILED_CACHE_LIMIT = 16;
+
+/**
+ * Sends one batch of an issue. Each message: a send-time check in Postgres (still
+ * queued, still subscribed, not suppressed), personalisation of the compiled issue, the
+ * SMTP conversation, and the delivery row marked right after the server's answer.
+ */
+@Injectable()
+export class DeliveryService {
+  private readonly logger = new Logger(DeliveryService.name);
+  private readonly compiledCache = new Map<string, CompiledMail>();
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly deliveries: DeliveryRepository,
+    private readonly lock: BatchLock,
+    private readonly throttle: SendThrottle,
+    private readonly renderer: DigestRenderer,
+    private readonly recommender: NewsletterRecommender,
+    private readonly links: ReaderLinks,
+    private readonly suppression: SuppressionService,
+    private readonly headers: MailHeaders,
+    private readonly transport: MailTransport,
+    private readonly metrics: DeliveryMetrics,
+  ) {}
+
+  async sendBatch(issueId: string, batch: number): Promise<BatchResult> {
+    const lock = await this.lock.tryAcquire(issueId, batch);
+    if (!lock) return { status: 'busy' };
+    try {
+      const tally: BatchTally = { sent: 0, failed: 0, skipped: 0, retryLater: 0 };
+      const issue = await this.loadIssue(issueId);
+      if (!issue || issue.status !== 'sending') return { status: 'done', issueFinished: false, ...tally };
+      const rows = await this.deliveries.loadQueued(issueId, batch);
+      if (rows.length > 0) {
+        const context: BatchContext = {
+          issue,
+          catalogue: await this.recommender.catalogue(),
+          subscriptions: await this.deliveries.subscriptionsOf(rows.map((r) => r.subscriberId)),
+          tally,
+          durations: [],
+        };
+        const outcomes = await Promise.allSettled(rows.map((row) => this.sendOne(context, row)));
+        await this.metrics.recordBatch(issue.slug, tally, context.durations);
+        const crashed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+        if (crashed) throw crashed.reason;
+      }
+      const issueFinished = await this.deliveries.completeIssueIfDone(issueId);
+      if (issueFinished) this.logger.log(`issue ${issueId} of ${issue.slug} sent`);
+      // What succeeded is recorded; the job is retried (with backoff) for what is still queued.
+      if (tally.retryLater > 0) throw new TemporarySendFailure(tally);
+      return { status: 'done', issueFinished, ...tally };
+    } finally {
+      await lock.release();
+    }
+  }
+
+  private async sendOne(ctx: BatchContext, row: QueuedDelivery): Promise<void> {
+    const release = await this.throttle.acquire();
+    try {
+      const { issue, tally } = ctx;
+      const check = await this.deliveries.sendability(row, issue.newsletterId, this.suppression.hashesOf(row.email));
+      if (!check.queued) return;
+      if (!check.subscribed || check.suppressed) {
+        const reason = check.subscribed ? 'address is suppressed' : 'no longer subscribed at send time';
+        if (await this.deliveries.markSkipped(row.id, reason)) tally.skipped++;
+        return;
+      }
+      const unsubscribeUrl = this.links.unsubscribeUrl(row.subscriberId, issue.newsletterId);
+      const mail = this.renderer.personalise(issue.compiled, {
+        name: row.name,
+        unsubscribeUrl,
+        preferencesUrl: this.links.preferencesUrl(row.subscriberId),
+        recommendations: recommendNewsletters(
+          ctx.catalogue,
+          readerNewsletters(ctx.subscriptions.get(row.subscriberId) ?? []),
+        ).map((r) => r.newsletter),
+      });
+      // Derived from ids only: a retry of this message carries the same Message-ID.
+      const messageId = this.headers.messageId('issue', issue.id, row.subscriberId);
+      const started = performance.now();
+      try {
+        await this.transport.send({
+          to: { address: row.email, name: row.name ?? undefined },
+          subject: mail.subject,
+          html: mail.html,
+          text: mail.text,
+          messageId,
+          headers: this.headers.forSubscriber(unsubscribeUrl, { slug: issue.slug, name: issue.name }),
+        });
+      } catch (err) {
+        await this.recordFailure(ctx, row, err instanceof MailSendError ? err : new MailSendError(err));
+        return;
+      }
+      ctx.durations.push((performance.now() - started) / 1000);
+      if (await this.deliveries.markSent(row.id, messageId)) tally.sent++;
+    } finally {
+      release();
+    }
+  }
+
+  private async recordFailure(ctx: BatchContext, row: QueuedDelivery, failure: MailSendError): Promise<void> {
+    const reason = failure.responseCode ? `${failure.message}` : `${failure.kind} failure: ${failure.message}`;
+    if (failure.kind === 'permanent') {
+      if (await this.deliveries.markFailed(row.id, reason)) ctx.tally.failed++;
+      if (failure.responseCode && HARD_BOUNCE_CODES.has(failure.responseCode)) {
+        await this.suppression.suppress(row.email, 'hard_bounce', reason);
+      }
+      return;
+    }
+    const status = await this.deliveries.recordTemporaryFailure(row.id, reason, MAX_DELIVERY_ATTEMPTS);
+    if (status === 'failed') ctx.tally.failed++;
+    if (status === 'queued') {
+      ctx.tally.retryLater++;
+      ctx.tally.lastTemporaryError = reason;
+    }
+  }
+
+  private async loadIssue(issueId: string): Promise<SendingIssue | null> {
+    const [row] = (await this.db.query(
+      `SELECT i.id, i.status, i.subject, i.html, i.text, n.id AS "newsletterId", n.slug, n.name
+         FROM issues i JOIN newsletters n ON n.id = i.newsletter_id WHERE i.id = $1`,
+      [issueId],
+    )) as Array<{
+      id: string;
+      status: IssueStatus;
+      subject: string;
+      html: string | null;
+      text: string | null;
+      newsletterId: string;
+      slug: string;
+      name: string;
+    }>;
+    if (!row || row.html === null) return null;
+    return {
+      ...row,
+      compiled: this.compiledOf(row.id, { subject: row.subject, html: row.html, text: row.text ?? '' }),
+    };
+  }
+
+  /** The stored issue is immutable once sending: split it into its template parts once per process. */
+  private compiledOf(issueId: string, parts: { subject: string; html: string; text: string }): CompiledMail {
+    let compiled = this.compiledCache.get(issueId);
+    if (!compiled) {
+      compiled = CompiledMail.fromParts(parts);
+      if (this.compiledCache.size >= COMPILED_CACHE_LIMIT) {
+        this.compiledCache.delete(this.compiledCache.keys().next().value!);
+      }
+      this.compiledCache.set(issueId, compiled);
+    }
+    return compiled;
+  }
+}

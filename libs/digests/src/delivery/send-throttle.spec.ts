@@ -1,0 +1,37 @@
+import { SendThrottle } from './send-throttle';
+
+describe('SendThrottle', () => {
+  it('never lets more than SEND_CONCURRENCY sends run at once', async () => {
+    const throttle = new SendThrottle({ sendConcurrency: 3, sendRatePerSecond: 0 });
+    let running = 0;
+    let peak = 0;
+    await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const release = await throttle.acquire();
+        running++;
+        peak = Math.max(peak, running);
+        await new Promise((r) => setImmediate(r));
+        running--;
+        release();
+      }),
+    );
+    expect(peak).toBe(3);
+  });
+
+  it('frees a slot once even if released twice', async () => {
+    const throttle = new SendThrottle({ sendConcurrency: 1, sendRatePerSecond: 0 });
+    const release = await throttle.acquire();
+    release();
+    release();
+    const a = await throttle.acquire();
+    let secondGot = false;
+    const b = throttle.acquire().then((r) => {
+      secondGot = true;
+      return r;
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(secondGot).toBe(false);
+    a();
+    (await b)();
+  });
+});

@@ -1,0 +1,44 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { sendInterval } from './send-rate';
+
+/**
+ * Per-process limits on sending: at most SEND_CONCURRENCY messages in flight (a slot is
+ * held from the send-time check until the delivery row is marked, so a crash can
+ * duplicate at most that many), and message starts spaced by 1/SEND_RATE_PER_SECOND.
+ */
+@Injectable()
+export class SendThrottle {
+  private available: number;
+  private readonly waiting: Array<() => void> = [];
+  private readonly intervalMs: number;
+  private nextStart = 0;
+
+  constructor(@Inject(APP_CONFIG) config: Pick<AppConfig, 'sendConcurrency' | 'sendRatePerSecond'>) {
+    this.available = Math.max(1, config.sendConcurrency);
+    this.intervalMs = sendInterval(config.sendRatePerSecond);
+  }
+
+  /** Waits for a free slot (and the pacing), then returns the function that frees it. */
+  async acquire(): Promise<() => void> {
+    if (this.available > 0) this.available--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    await this.pace();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.available++;
+    };
+  }
+
+  private async pace(): Promise<void> {
+    if (this.intervalMs <= 0) return;
+    const now = Date.now();
+    const start = Math.max(now, this.nextStart);
+    this.nextStart = start + this.intervalMs;
+    if (start > now) await new Promise((resolve) => setTimeout(resolve, start - now));
+  }
+}
