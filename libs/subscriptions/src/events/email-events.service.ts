@@ -89,7 +89,7 @@ export class EmailEventsService {
       SUPPRESSING[event.type] ??
       (event.type === 'soft_bounce' && (await this.softBounceLimitReached(event)) ? 'soft_bounces' : undefined);
     if (!reason || (await this.suppression.isSuppressed(event.email))) return false;
-    await this.suppression.suppress(event.email, reason, scrubAddresses(event.reason));
+    await this.suppression.suppress(event.email, reason, event.reason);
     this.logger.log(`suppressed ${maskEmail(event.email)}: ${reason}`);
     return true;
   }

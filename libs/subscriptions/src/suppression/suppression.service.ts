@@ -4,6 +4,7 @@ import { In, Repository } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { emailHash } from '@app/common';
 import { Suppression, SuppressionReason } from '@app/database';
+import { scrubAddresses } from '../privacy/scrub';
 
 export type SuppressionStatus = { suppressed: false } | { suppressed: true; reason: SuppressionReason; since: Date };
 
@@ -59,7 +60,8 @@ export class SuppressionService {
     await this.suppressions
       .createQueryBuilder()
       .insert()
-      .values({ emailHash: this.hashOf(email), reason, detail })
+      // Detail is free text (often an SMTP reply quoting the address): never store the address itself.
+      .values({ emailHash: this.hashOf(email), reason, detail: scrubAddresses(detail) })
       .orIgnore()
       .execute();
   }
