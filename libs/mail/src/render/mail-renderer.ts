@@ -31,6 +31,8 @@ const TEXT_OPTIONS: HtmlToTextOptions = {
     // Upper-casing headings would also upper-case the %%placeholders%% in them.
     ...['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({ selector, options: { uppercase: false } })),
     { selector: 'table', format: 'block' },
+    // Each mj-text or mj-button sits in its own cell: a blank line between them reads like paragraphs.
+    { selector: 'td', format: 'paragraph' },
   ],
 };
 
