@@ -56,6 +56,7 @@ const envSchema = z.object({
   CAPTCHA_SECRET: z.string().min(1).optional(),
   FIRST_ISSUE_LOOKBACK_HOURS: z.coerce.number().int().min(1).default(24),
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  FEED_TIMEOUT_MS: z.coerce.number().int().min(100).max(120000).default(15000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -93,6 +94,8 @@ export interface AppConfig {
   firstIssueLookbackHours: number;
   /** How often the delivery reconciler runs (and workers re-check their job schedulers). */
   reconcileIntervalSeconds: number;
+  /** How long one feed fetch may take before it is abandoned (and recorded as failed). */
+  feedTimeoutMs: number;
   logLevel: string;
 }
 
@@ -143,6 +146,7 @@ export function loadConfig(env: Env = process.env, warn: (msg: string) => void =
     subscribeChallenge: challengeFrom(e),
     firstIssueLookbackHours: e.FIRST_ISSUE_LOOKBACK_HOURS,
     reconcileIntervalSeconds: e.RECONCILE_INTERVAL_SECONDS,
+    feedTimeoutMs: e.FEED_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
   };
 }
