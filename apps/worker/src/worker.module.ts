@@ -6,6 +6,9 @@ import { ObservabilityModule } from '@app/observability';
 import { MailModule } from '@app/mail';
 import { TransactionalMailModule } from '@app/subscriptions';
 import { TransactionalProcessor } from './processors/transactional.processor';
+import { DigestHousekeeping, DigestsModule } from '@app/digests';
+import { DeliveryProcessor } from './processors/delivery.processor';
+import { DigestProcessor } from './processors/digest.processor';
 
 @Module({
   imports: [
@@ -15,7 +18,8 @@ import { TransactionalProcessor } from './processors/transactional.processor';
     ObservabilityModule,
     MailModule,
     TransactionalMailModule,
+    DigestsModule,
   ],
-  providers: [TransactionalProcessor],
+  providers: [TransactionalProcessor, DigestProcessor, DeliveryProcessor, DigestHousekeeping],
 })
 export class WorkerModule {}

@@ -12,3 +12,4 @@ export * from './reconcile/reconciler.service';
 export * from './recommendations/newsletter-recommender';
 export * from './schedule/schedule.service';
 export * from './schedule/slot';
+export * from './reconcile/digest-housekeeping';
