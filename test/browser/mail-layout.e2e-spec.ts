@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { Browser, chromium } from 'playwright-core';
 import { CompiledMail, MailRenderer } from '@app/mail';
 
@@ -34,7 +35,7 @@ describe('email layout in headless Chromium', () => {
       return await page.evaluate(() => {
         // Sections with rounded corners clip their content, so a page that does not scroll can
         // still hide text: check that every piece of text ends inside the screen too.
-        const textElements = [...document.querySelectorAll('body *')].filter(
+        const textElements = Array.from(document.querySelectorAll('body *')).filter(
           (e) => e.children.length === 0 && (e.textContent ?? '').trim() !== '',
         );
         return {
@@ -42,7 +43,7 @@ describe('email layout in headless Chromium', () => {
           viewport: window.innerWidth,
           textRightEdge: Math.max(...textElements.map((e) => e.getBoundingClientRect().right)),
           footer: document.body.innerText.includes('1 Fleet Street'),
-          unsubscribe: [...document.querySelectorAll('a')].some((a) => a.textContent?.trim() === 'Unsubscribe'),
+          unsubscribe: Array.from(document.querySelectorAll('a')).some((a) => a.textContent?.trim() === 'Unsubscribe'),
         };
       });
     } finally {

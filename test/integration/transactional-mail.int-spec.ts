@@ -1,4 +1,5 @@
 import { INestApplicationContext } from '@nestjs/common';
+import { Job } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { MailHeaders } from '@app/mail';
 import { JobQueue, QueueName } from '@app/queues';
@@ -78,9 +79,9 @@ describe('Transactional mails through the worker (real PostgreSQL, Redis and SMT
     expect(claims).toMatchObject({ subscriberId, newsletterId });
   }
 
-  async function waitForJob(id: string, state: 'completed' | 'failed') {
+  async function waitForJob(id: string, state: 'completed' | 'failed'): Promise<Job> {
     const queue = jobs.queue(QueueName.transactional);
-    return waitFor(
+    const job = await waitFor<Job | null>(
       async () => {
         const job = await queue.getJob(id);
         return job && (await job.getState()) === state ? job : null;
@@ -88,6 +89,7 @@ describe('Transactional mails through the worker (real PostgreSQL, Redis and SMT
       20000,
       `job ${id} ${state}`,
     );
+    return job!;
   }
 
   it('sends the confirmation once, with no reader-supplied text, a working confirm link and List-* headers', async () => {
