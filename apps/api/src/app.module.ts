@@ -3,7 +3,9 @@ import { ConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
 import { QueuesModule } from '@app/queues';
 import { ObservabilityModule } from '@app/observability';
+import { OpsModule } from './ops';
 import { PrivacyModule } from './privacy/privacy.module';
+import { ReadersModule } from './readers/readers.module';
 import { SecurityModule } from './security/security.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
@@ -13,9 +15,11 @@ import { WebhooksModule } from './webhooks/webhooks.module';
     DatabaseModule,
     QueuesModule.forRoot('producer'),
     ObservabilityModule,
+    OpsModule,
     SecurityModule,
     WebhooksModule,
     PrivacyModule,
+    ReadersModule,
   ],
 })
 export class AppModule {}

@@ -4,6 +4,7 @@ import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { join } from 'node:path';
 import { PAGES_DIR } from './common/page-renderer';
+import { configureOps } from './ops';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { securityHeaders } from './security/security-headers';
 
@@ -35,12 +36,15 @@ export function configureApp(app: INestApplication): AppConfig {
   const express = app as NestExpressApplication;
   express.set('trust proxy', config.trustProxy);
   express.disable('x-powered-by');
+  // Operations first (they write no answer): JSON logs, request timing, drain tracking, /docs.
+  configureOps(app);
   // Security headers first, so every answer carries them (pages, JSON, errors, static files, the board).
   express.use(securityHeaders(config));
   installBodyParsers(express);
   express.useStaticAssets(join(PAGES_DIR, 'assets'), { prefix: '/assets/', maxAge: '1h' });
   app.useGlobalPipes(validationPipe);
-  app.enableShutdownHooks();
+  // useProcessExit: exit 0 once drained and closed (instead of re-raising the signal), logs flushed.
+  app.enableShutdownHooks([], { useProcessExit: true });
   return config;
 }
 

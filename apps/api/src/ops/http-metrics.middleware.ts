@@ -1,0 +1,33 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Histogram } from 'prom-client';
+
+/**
+ * The route label is the matched pattern (`/admin/issues/:id`), never the raw URL:
+ * raw paths carry ids and tokens and would explode the series count.
+ */
+export function routeLabel(req: Request): string {
+  const url = req.originalUrl ?? req.url;
+  if (/^\/admin\/queues(\/|\?|$)/.test(url)) return '/admin/queues/*';
+  const route = (req as Request & { route?: { path?: unknown } }).route;
+  // Nest answers unknown paths from a catch-all route; those are not a route of ours.
+  if (route && typeof route.path === 'string' && !route.path.startsWith('/{*'))
+    return `${req.baseUrl ?? ''}${route.path}`;
+  if (/^\/assets\//.test(url)) return '/assets/*';
+  if (/^\/docs(\/|-json|-yaml|\?|$)/.test(url)) return '/docs';
+  return 'unmatched';
+}
+
+export function httpMetricsMiddleware(histogram: Histogram<'method' | 'route' | 'status'>) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const stop = histogram.startTimer();
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      stop({ method: req.method, route: routeLabel(req), status: String(res.statusCode) });
+    };
+    res.once('finish', finish);
+    res.once('close', finish);
+    next();
+  };
+}

@@ -1,0 +1,2 @@
+export { OpsModule } from './ops.module';
+export { configureOps } from './configure-ops';

@@ -1,0 +1,146 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { DeliveryMetrics } from '@app/observability';
+import { JobQueue } from '@app/queues';
+import { RunningApi, startApi } from '../helpers/api-app';
+import { createTestEnv, TestEnv } from '../helpers/test-env';
+import { startWorker } from '../helpers/worker-app';
+import { MetricFamily, parseExposition, sampleValue } from './prometheus-exposition';
+
+describe('operators: queue board and /metrics (real Redis, worker in its own Nest context)', () => {
+  let env: TestEnv;
+  let api: RunningApi;
+  let worker: INestApplicationContext;
+
+  beforeAll(async () => {
+    env = await createTestEnv('ops_metrics');
+    api = await startApi();
+    worker = await startWorker();
+  });
+  afterAll(async () => {
+    await worker?.close();
+    await api?.close();
+    await env?.cleanup();
+  });
+
+  const basic = () => `Basic ${Buffer.from(`admin:${env.adminToken}`).toString('base64')}`;
+  const scrape = async (): Promise<Map<string, MetricFamily>> => {
+    const res = await fetch(`${api.baseUrl}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    return parseExposition(await res.text());
+  };
+
+  describe('Bull Board at /admin/queues', () => {
+    it('answers 401 with a basic-auth challenge without credentials, and with a wrong password', async () => {
+      for (const headers of [
+        {} as Record<string, string>,
+        { authorization: `Basic ${Buffer.from('admin:wrong-password').toString('base64')}` },
+      ]) {
+        const res = await fetch(`${api.baseUrl}/admin/queues/api/queues`, { headers });
+        expect(res.status).toBe(401);
+        expect(res.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
+      }
+      const page = await fetch(`${api.baseUrl}/admin/queues`);
+      expect(page.status).toBe(401);
+    });
+
+    it('lists the five queues to an operator (basic auth or bearer)', async () => {
+      for (const authorization of [basic(), `Bearer ${env.adminToken}`]) {
+        const res = await fetch(`${api.baseUrl}/admin/queues/api/queues`, { headers: { authorization } });
+        expect(res.status).toBe(200);
+        const body = (await res.json()) as { queues: Array<{ name: string }> };
+        expect(body.queues.map((q) => q.name).sort()).toEqual([
+          'delivery',
+          'digest',
+          'feeds',
+          'maintenance',
+          'transactional',
+        ]);
+      }
+      const page = await fetch(`${api.baseUrl}/admin/queues`, { headers: { authorization: basic() } });
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<html');
+    });
+  });
+
+  describe('GET /metrics', () => {
+    it('is valid Prometheus exposition with the contract names and default process metrics', async () => {
+      const families = await scrape();
+      for (const [name, type] of Object.entries({
+        dispatch_emails_sent_total: 'counter',
+        dispatch_emails_failed_total: 'counter',
+        dispatch_emails_skipped_total: 'counter',
+        dispatch_queue_jobs: 'gauge',
+        dispatch_jobs_completed_total: 'counter',
+        dispatch_jobs_failed_total: 'counter',
+        dispatch_send_duration_seconds: 'histogram',
+        dispatch_subscriptions_total: 'counter',
+        http_request_duration_seconds: 'histogram',
+        process_cpu_seconds_total: 'counter',
+        nodejs_heap_size_used_bytes: 'gauge',
+      })) {
+        expect({ name, type: families.get(name)?.type }).toEqual({ name, type });
+      }
+      expect(sampleValue(families, 'dispatch_jobs_completed_total', { queue: 'delivery' })).toBe(0);
+    });
+
+    it('counts emails recorded by another process (the worker context) per newsletter, with the send latency', async () => {
+      const before = await scrape();
+      expect(sampleValue(before, 'dispatch_emails_sent_total', { newsletter: 'x' })).toBeUndefined();
+
+      const deliveryMetrics = worker.get(DeliveryMetrics);
+      await deliveryMetrics.recordBatch('x', { sent: 3, failed: 1, skipped: 2 }, [0.02, 0.3, 7]);
+      await deliveryMetrics.recordBatch('x', { sent: 2, failed: 0, skipped: 0 }, [0.02, 45]);
+      await deliveryMetrics.recordBatch('morning-briefing', { sent: 1, failed: 0, skipped: 0 }, [0.004]);
+
+      const after = await scrape();
+      expect(sampleValue(after, 'dispatch_emails_sent_total', { newsletter: 'x' })).toBe(5);
+      expect(sampleValue(after, 'dispatch_emails_failed_total', { newsletter: 'x' })).toBe(1);
+      expect(sampleValue(after, 'dispatch_emails_skipped_total', { newsletter: 'x' })).toBe(2);
+      expect(sampleValue(after, 'dispatch_emails_sent_total', { newsletter: 'morning-briefing' })).toBe(1);
+      const [latency] = after.get('dispatch_send_duration_seconds')!.histograms;
+      expect(latency.count).toBe(6);
+      expect(latency.sum).toBeCloseTo(0.02 + 0.3 + 7 + 0.02 + 45 + 0.004, 6);
+      expect(latency.buckets['0.005']).toBe(1);
+      expect(latency.buckets['0.025']).toBe(3);
+      expect(latency.buckets['10']).toBe(5);
+      expect(latency.buckets['+Inf']).toBe(6);
+    });
+
+    it('reflects jobs added to the queues in dispatch_queue_jobs', async () => {
+      const before = await scrape();
+      expect(sampleValue(before, 'dispatch_queue_jobs', { queue: 'feeds', state: 'delayed' })).toBe(0);
+      const jobs = api.app.get(JobQueue);
+      // Delayed by an hour so no worker picks them up during the test.
+      await jobs.add(
+        'poll-feed',
+        { feedId: '00000000-0000-0000-0000-000000000001' },
+        { delay: 3_600_000, jobId: 'ops-a' },
+      );
+      await jobs.add(
+        'poll-feed',
+        { feedId: '00000000-0000-0000-0000-000000000002' },
+        { delay: 3_600_000, jobId: 'ops-b' },
+      );
+      const after = await scrape();
+      expect(sampleValue(after, 'dispatch_queue_jobs', { queue: 'feeds', state: 'delayed' })).toBe(2);
+      expect(sampleValue(after, 'dispatch_queue_jobs', { queue: 'delivery', state: 'delayed' })).toBe(0);
+    });
+
+    it('times HTTP requests by route pattern and status, never by raw URL', async () => {
+      await fetch(`${api.baseUrl}/admin/queues/api/queues`);
+      await fetch(`${api.baseUrl}/health/live`);
+      await fetch(`${api.baseUrl}/no-such-page?token=abc123`);
+      const families = await scrape();
+      const series = families.get('http_request_duration_seconds')!.histograms.map((h) => h.labels);
+      expect(series).toEqual(
+        expect.arrayContaining([
+          { method: 'GET', route: '/admin/queues/*', status: '401' },
+          { method: 'GET', route: '/health/live', status: '200' },
+          { method: 'GET', route: 'unmatched', status: '404' },
+        ]),
+      );
+      expect(JSON.stringify(series)).not.toContain('abc123');
+    });
+  });
+});
