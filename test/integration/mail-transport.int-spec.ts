@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { Socket } from 'node:net';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,6 +95,21 @@ describe('MailTransport over SMTP (real smtp-server sink)', () => {
     const refused = await transport.send(message({ to: recipient('gone@example.net') })).catch((err: unknown) => err);
     expect(refused).toMatchObject({ kind: 'permanent', responseCode: 550 });
     expect(sink.to('gone@example.net')).toHaveLength(0);
+  });
+
+  it('opens its SMTP connections with Nagle off (TCP_NODELAY), so messages do not wait for delayed ACKs', async () => {
+    // Nodemailer 10 sets it itself; this keeps that true across upgrades. The spy calls through.
+    const spy = jest.spyOn(Socket.prototype, 'setNoDelay');
+    const fresh = new MailTransport({ ...BASE, smtpUrl: sink.url });
+    try {
+      await fresh.send(message({ to: recipient('nagle@example.net') }));
+      const clientSockets = spy.mock.contexts.filter((socket) => (socket as Socket).remotePort === sink.port);
+      expect(clientSockets.length).toBeGreaterThan(0);
+      expect(spy.mock.calls[spy.mock.contexts.indexOf(clientSockets[0])]).toEqual([true]);
+    } finally {
+      spy.mockRestore();
+      await fresh.close();
+    }
   });
 
   it('classifies a refused connection as temporary', async () => {
