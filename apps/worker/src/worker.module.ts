@@ -4,11 +4,13 @@ import { DatabaseModule } from '@app/database';
 import { QueuesModule } from '@app/queues';
 import { ObservabilityModule } from '@app/observability';
 import { MailModule } from '@app/mail';
-import { TransactionalMailModule } from '@app/subscriptions';
+import { SubscriptionsModule, TransactionalMailModule } from '@app/subscriptions';
 import { TransactionalProcessor } from './processors/transactional.processor';
 import { DigestHousekeeping, DigestsModule } from '@app/digests';
 import { DeliveryProcessor } from './processors/delivery.processor';
 import { DigestProcessor } from './processors/digest.processor';
+import { MaintenanceProcessor } from './processors/maintenance.processor';
+import { MaintenanceScheduler } from './maintenance-scheduler';
 
 @Module({
   imports: [
@@ -19,7 +21,15 @@ import { DigestProcessor } from './processors/digest.processor';
     MailModule,
     TransactionalMailModule,
     DigestsModule,
+    SubscriptionsModule,
   ],
-  providers: [TransactionalProcessor, DigestProcessor, DeliveryProcessor, DigestHousekeeping],
+  providers: [
+    TransactionalProcessor,
+    DigestProcessor,
+    DeliveryProcessor,
+    DigestHousekeeping,
+    MaintenanceProcessor,
+    MaintenanceScheduler,
+  ],
 })
 export class WorkerModule {}

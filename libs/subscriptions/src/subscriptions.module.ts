@@ -4,9 +4,27 @@ import { PrivacyService } from './privacy/privacy.service';
 import { SuppressionService } from './suppression/suppression.service';
 import { ReaderLinks } from './tokens/reader-links';
 import { TokenService } from './tokens/token.service';
+import { ConsentLedger } from './consent/consent-ledger';
+import { FormTokenService } from './csrf/form-token.service';
+import { SubscriberImportService } from './import/subscriber-import.service';
+import { UnconfirmedPurgeService } from './maintenance/unconfirmed-purge.service';
+import { NewslettersService } from './newsletters/newsletters.service';
+import { SubscriberRecords } from './subscribers/subscriber-records.service';
+import { SubscriptionService } from './subscribers/subscription.service';
+
+/** Reader flows, newsletters, consent ledger, imports and purges. */
+const READER_SERVICES = [
+  NewslettersService,
+  ConsentLedger,
+  FormTokenService,
+  SubscriptionService,
+  SubscriberRecords,
+  SubscriberImportService,
+  UnconfirmedPurgeService,
+];
 
 @Module({
-  providers: [TokenService, ReaderLinks, SuppressionService, EmailEventsService, PrivacyService],
-  exports: [TokenService, ReaderLinks, SuppressionService, EmailEventsService, PrivacyService],
+  providers: [TokenService, ReaderLinks, SuppressionService, EmailEventsService, PrivacyService, ...READER_SERVICES],
+  exports: [TokenService, ReaderLinks, SuppressionService, EmailEventsService, PrivacyService, ...READER_SERVICES],
 })
 export class SubscriptionsModule {}

@@ -1,0 +1,10 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString, MaxLength, MinLength } from 'class-validator';
+
+export class SubscriberQueryDto {
+  @ApiProperty({ example: 'reader@example.com' })
+  @IsString({ message: 'email is required' })
+  @MinLength(3, { message: 'email is required' })
+  @MaxLength(320)
+  email: string;
+}

@@ -1,0 +1,38 @@
+import type { Request, Response } from 'express';
+import type { ReaderRequestMeta } from '@app/subscriptions';
+
+/** A body sent by an HTML form (ours, or a publisher's own). */
+export function isFormPost(req: Request): boolean {
+  return Boolean(req.is(['application/x-www-form-urlencoded', 'multipart/form-data']));
+}
+
+/** Form posts and browsers get pages; API clients (JSON, or Accept preferring JSON) get JSON. */
+export function wantsHtml(req: Request): boolean {
+  if (isFormPost(req)) return true;
+  if (req.is('application/json')) return false;
+  return req.accepts(['json', 'html']) === 'html';
+}
+
+/** The parsed body as a plain record (parsers leave it undefined or a string for other types). */
+export function bodyOf(req: Request): Record<string, unknown> {
+  const body: unknown = req.body;
+  return body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+}
+
+/** Client details for the consent ledger. req.ip honours TRUST_PROXY (express 'trust proxy'). */
+export function requestMeta(req: Request): ReaderRequestMeta {
+  const ua = req.headers['user-agent'];
+  return { ip: req.ip ?? null, userAgent: typeof ua === 'string' && ua !== '' ? ua : null };
+}
+
+export function sendPage(res: Response, status: number, html: string): void {
+  // Pages carry tokens and personal choices: never cached by browsers or proxies.
+  res.status(status).setHeader('Cache-Control', 'no-store');
+  res.type('html').send(html);
+}
+
+export function firstString(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value) && typeof value[0] === 'string') return value[0];
+  return undefined;
+}
