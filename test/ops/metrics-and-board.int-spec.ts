@@ -2,21 +2,28 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { DeliveryMetrics } from '@app/observability';
 import { JobQueue } from '@app/queues';
 import { RunningApi, startApi } from '../helpers/api-app';
-import { createTestEnv, TestEnv } from '../helpers/test-env';
 import { startWorker } from '../helpers/worker-app';
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { createTestEnv, TestEnv, waitFor } from '../helpers/test-env';
+import { PROBE_QUEUE, startProbeWorker } from './probe-worker';
 import { MetricFamily, parseExposition, sampleValue } from './prometheus-exposition';
 
 describe('operators: queue board and /metrics (real Redis, worker in its own Nest context)', () => {
   let env: TestEnv;
   let api: RunningApi;
   let worker: INestApplicationContext;
+  let probeWorker: INestApplicationContext;
 
   beforeAll(async () => {
     env = await createTestEnv('ops_metrics');
     api = await startApi();
     worker = await startWorker();
+    probeWorker = await startProbeWorker();
   });
   afterAll(async () => {
+    await probeWorker?.close();
     await worker?.close();
     await api?.close();
     await env?.cleanup();
@@ -60,6 +67,22 @@ describe('operators: queue board and /metrics (real Redis, worker in its own Nes
       const page = await fetch(`${api.baseUrl}/admin/queues`, { headers: { authorization: basic() } });
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('<html');
+    });
+  });
+
+  describe('OpenAPI', () => {
+    it('serves the generated document at /docs-json and Swagger UI at /docs', async () => {
+      const res = await fetch(`${api.baseUrl}/docs-json`);
+      expect(res.status).toBe(200);
+      const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+      expect(doc.openapi).toMatch(/^3\./);
+      expect(Object.keys(doc.paths)).toEqual(
+        expect.arrayContaining(['/health/live', '/health/ready', '/admin/dashboard.json']),
+      );
+      expect(doc.paths['/metrics']).toBeUndefined();
+      const ui = await fetch(`${api.baseUrl}/docs`);
+      expect(ui.status).toBe(200);
+      expect(await ui.text()).toContain('swagger');
     });
   });
 
@@ -125,6 +148,46 @@ describe('operators: queue board and /metrics (real Redis, worker in its own Nes
       const after = await scrape();
       expect(sampleValue(after, 'dispatch_queue_jobs', { queue: 'feeds', state: 'delayed' })).toBe(2);
       expect(sampleValue(after, 'dispatch_queue_jobs', { queue: 'delivery', state: 'delayed' })).toBe(0);
+    });
+
+    it('counts completed and failed jobs reported by a worker process, per queue', async () => {
+      const queue = probeWorker.get<Queue>(getQueueToken(PROBE_QUEUE));
+      await queue.add('ok', { email: 'a@example.com' }, { jobId: 'probe-ok', attempts: 1 });
+      await queue.add('bad', { email: 'b@example.com', fail: true }, { jobId: 'probe-bad', attempts: 1 });
+      const families = await waitFor(
+        async () => {
+          const f = await scrape();
+          const done = sampleValue(f, 'dispatch_jobs_completed_total', { queue: PROBE_QUEUE });
+          const failed = sampleValue(f, 'dispatch_jobs_failed_total', { queue: PROBE_QUEUE });
+          return done === 1 && failed === 1 ? f : null;
+        },
+        10_000,
+        'job counters to move',
+      );
+      expect(sampleValue(families, 'dispatch_jobs_failed_total', { queue: 'delivery' })).toBe(0);
+    });
+
+    it('derives dispatch_subscriptions_total from the consent ledger, per newsletter and action', async () => {
+      const db = api.app.get(DataSource);
+      const [{ id }] = await db.query(`INSERT INTO subscribers (email) VALUES ('ledger@example.com') RETURNING id`);
+      for (const [action, newsletters] of [
+        ['subscribe', ['x', 'y']],
+        ['confirm', ['x', 'y']],
+        ['unsubscribe', ['x']],
+      ] as const) {
+        await db.query(`INSERT INTO consent_events (subscriber_id, action, newsletters) VALUES ($1, $2, $3)`, [
+          id,
+          action,
+          newsletters,
+        ]);
+      }
+      const families = await scrape();
+      expect(sampleValue(families, 'dispatch_subscriptions_total', { newsletter: 'x', action: 'subscribe' })).toBe(1);
+      expect(sampleValue(families, 'dispatch_subscriptions_total', { newsletter: 'y', action: 'confirm' })).toBe(1);
+      expect(sampleValue(families, 'dispatch_subscriptions_total', { newsletter: 'x', action: 'unsubscribe' })).toBe(1);
+      expect(
+        sampleValue(families, 'dispatch_subscriptions_total', { newsletter: 'y', action: 'unsubscribe' }),
+      ).toBeUndefined();
     });
 
     it('times HTTP requests by route pattern and status, never by raw URL', async () => {

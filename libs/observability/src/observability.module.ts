@@ -6,6 +6,7 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { WorkerDrain } from './lifecycle/worker-drain';
 import { JobLogContext } from './logging/job-log-context';
 import { LOG_DESTINATION, LogDestinationModule } from './logging/log-destination';
+import { QueueErrorLog } from './logging/queue-error-log';
 import { loggerOptions } from './logging/logger.options';
 import { DeliveryMetrics } from './metrics/delivery-metrics';
 import { JobMetricsRecorder } from './metrics/job-metrics.recorder';
@@ -28,7 +29,7 @@ import { SharedMetricsReader } from './metrics/shared-metrics.reader';
       }),
     }),
   ],
-  providers: [DeliveryMetrics, SharedMetricsReader, JobMetricsRecorder, JobLogContext, WorkerDrain],
+  providers: [DeliveryMetrics, SharedMetricsReader, JobMetricsRecorder, JobLogContext, WorkerDrain, QueueErrorLog],
   exports: [DeliveryMetrics, SharedMetricsReader, LoggerModule],
 })
 export class ObservabilityModule {}
