@@ -49,10 +49,9 @@ export function configureApp(app: INestApplication): AppConfig {
 }
 
 /** Bodies are small everywhere except where operators send bulk data. */
-const BODY_LIMITS: Array<{ prefix: string; limit: string }> = [
-  { prefix: '/admin/articles', limit: '25mb' },
-  { prefix: '/webhooks', limit: '1mb' },
-];
+const BODY_LIMITS: Array<{ prefix: string; limit: string }> = [{ prefix: '/admin/articles', limit: '25mb' }];
+/** Signed webhooks: kept as raw bytes, so the signature is checked before anything parses them. */
+const RAW_ROUTES: Array<{ prefix: string; limit: string }> = [{ prefix: '/webhooks', limit: '1mb' }];
 /** Routes that read the request stream themselves (streamed imports). */
 const STREAMED_ROUTES = ['/admin/subscribers/import'];
 const DEFAULT_LIMIT = '100kb';
@@ -69,7 +68,13 @@ function installBodyParsers(app: NestExpressApplication): void {
     express.urlencoded({ limit, extended: false, verify }),
     express.text({ limit, type: ['text/plain', 'text/csv'], verify }),
   ];
-  const routed = BODY_LIMITS.map((r) => ({ prefix: r.prefix, parsers: parsersFor(r.limit) }));
+  const routed = [
+    ...RAW_ROUTES.map((r) => ({
+      prefix: r.prefix,
+      parsers: [express.raw({ limit: r.limit, type: () => true, verify })],
+    })),
+    ...BODY_LIMITS.map((r) => ({ prefix: r.prefix, parsers: parsersFor(r.limit) })),
+  ];
   const fallback = parsersFor(DEFAULT_LIMIT);
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (STREAMED_ROUTES.some((p) => req.path.startsWith(p))) return next();

@@ -17,8 +17,10 @@ export class WebhooksController {
 
 function parseBody(body: unknown) {
   try {
-    // Some providers post JSON as text/plain (Amazon SNS does); the signature already covered the bytes.
-    return parseProviderEvents(typeof body === 'string' ? JSON.parse(body) : body);
+    // Parsed here, after the signature check, from whatever the body parser left: raw bytes,
+    // text (Amazon SNS posts JSON as text/plain) or already-parsed JSON.
+    const text = Buffer.isBuffer(body) ? body.toString('utf8') : body;
+    return parseProviderEvents(typeof text === 'string' ? JSON.parse(text) : text);
   } catch (err) {
     const errors =
       err instanceof EventValidationError ? err.errors : [{ field: 'body', message: 'must be a JSON event or array' }];

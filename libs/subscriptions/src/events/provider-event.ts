@@ -12,6 +12,8 @@ export interface ProviderEvent {
 }
 
 export const MAX_EVENTS_PER_REQUEST = 1000;
+const EARLIEST_EVENT = new Date('2000-01-01T00:00:00Z');
+const LATEST_EVENT = new Date('2100-01-01T00:00:00Z');
 
 export class EventValidationError extends Error {
   constructor(readonly errors: Array<{ field: string; message: string }>) {
@@ -30,16 +32,28 @@ const address = z
 const timestamp = z
   .union([z.string().max(64), z.number()])
   .transform((v) => new Date(v))
-  .refine((d) => !Number.isNaN(d.getTime()), 'must be an ISO 8601 date-time or epoch milliseconds');
+  .refine((d) => !Number.isNaN(d.getTime()), 'must be an ISO 8601 date-time or epoch milliseconds')
+  .refine((d) => d >= EARLIEST_EVENT && d <= LATEST_EVENT, 'must be between 2000 and 2100');
 
 const eventSchema = z.object({
   type: z.enum(['hard_bounce', 'soft_bounce', 'complaint', 'delivered'], {
     errorMap: () => ({ message: 'must be one of hard_bounce, soft_bounce, complaint, delivered' }),
   }),
   email: address,
-  messageId: z.string().trim().max(998).nullish(),
+  // A Message-ID is printable ASCII (RFC 5322); anything else cannot be one of ours.
+  messageId: z
+    .string()
+    .trim()
+    .max(998)
+    .regex(/^[\x21-\x7e]*$/, 'must be printable ASCII without spaces')
+    .nullish(),
   at: timestamp,
-  reason: z.string().max(10_000).nullish(),
+  // Free text from mail servers: kept, minus NUL bytes (PostgreSQL text cannot hold them).
+  reason: z
+    .string()
+    .max(10_000)
+    .transform((v) => v.replaceAll('\u0000', ''))
+    .nullish(),
 });
 
 const batchSchema = z.array(eventSchema).min(1, 'must hold at least one event').max(MAX_EVENTS_PER_REQUEST);

@@ -90,7 +90,7 @@ export interface ConsentProof {
 }
 
 // Addresses quoted inside free text (SMTP replies, sources); POSIX classes because this runs in PostgreSQL.
-const ADDRESS_PATTERN = `[^[:space:]<>()"',;:@]+@[^[:space:]<>()"',;:@]+`;
+const ADDRESS_PATTERN = `[^[:space:]<>()[\\],;:@]+@[^[:space:]<>()[\\],;:@]+`;
 
 interface ConsentRow {
   id: string;

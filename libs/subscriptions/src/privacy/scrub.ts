@@ -1,7 +1,10 @@
 import { maskEmail } from '@app/common';
 
-/** Anything shaped like an address inside free text (SMTP replies, provider diagnostics). */
-const ADDRESS_IN_TEXT = /[^\s<>()[\]"',;:@]+@[^\s<>()[\]"',;:@]+/gu;
+/**
+ * Anything shaped like an address inside free text (SMTP replies, provider diagnostics).
+ * Quotes and apostrophes count as address characters (o'brien@example.ie is common).
+ */
+const ADDRESS_IN_TEXT = /[^\s<>()[\],;:@]+@[^\s<>()[\],;:@]+/gu;
 
 /**
  * Free text from mail servers often quotes the recipient ("550 5.1.1 <jane@x.org>: unknown user").
