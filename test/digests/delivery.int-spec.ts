@@ -1,6 +1,7 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { Pool } from 'pg';
 import { IssueService } from '@app/digests';
+import { SuppressionService } from '@app/subscriptions';
 import { SmtpSink } from '../helpers/smtp-sink';
 import { createTestEnv, TestEnv, waitFor } from '../helpers/test-env';
 import { startWorker } from '../helpers/worker-app';
@@ -82,5 +83,121 @@ describe('digest delivery (real PostgreSQL, Redis, worker and SMTP sink)', () =>
 
     expect(await issueRow(db, issueId)).toMatchObject({ status: 'sent', recipients: 1000, sent: 1000, failed: 0 });
     expect(await deliveryCounts(db, issueId)).toEqual({ sent: 1000 });
+  });
+
+  it('retries a 4xx answer with backoff and then sends the message once', async () => {
+    const newsletterId = await seedNewsletter(db, { slug: 'retry', topics: ['markets'] });
+    await seedSubscribers(db, newsletterId, 1, 'r');
+    await seedArticles(db, [{ title: 'Retry story', topics: ['markets'] }]);
+    sink.answers.push({ code: 421, message: 'Try again later' });
+
+    const issueId = await issues.createNow('retry');
+    await waitFor(async () => (await issueRow(db, issueId)).status === 'sent', 30000, 'the retried issue');
+
+    expect(sink.messages).toHaveLength(1);
+    const { rows } = await db.query(`SELECT status, attempts FROM deliveries WHERE issue_id = $1`, [issueId]);
+    expect(rows).toEqual([{ status: 'sent', attempts: 2 }]);
+    expect(await issueRow(db, issueId)).toMatchObject({ sent: 1, failed: 0 });
+  });
+
+  it('records a 5xx as failed with the reason, and suppresses a mailbox that does not exist', async () => {
+    const newsletterId = await seedNewsletter(db, { slug: 'bounce', topics: ['markets'] });
+    await seedSubscribers(db, newsletterId, 3, 'b');
+    await seedArticles(db, [{ title: 'Bounce story', topics: ['markets'] }]);
+    sink.answers.push({ code: 550, message: 'Mailbox unavailable' });
+
+    const issueId = await issues.createNow('bounce');
+    await waitFor(async () => (await issueRow(db, issueId)).status === 'sent', 30000, 'the issue with a bounce');
+
+    expect(sink.messages).toHaveLength(2);
+    expect(await issueRow(db, issueId)).toMatchObject({ recipients: 3, sent: 2, failed: 1 });
+    const { rows } = await db.query<{ error: string; email: string; attempts: number }>(
+      `SELECT d.error, s.email, d.attempts FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+        WHERE d.issue_id = $1 AND d.status = 'failed'`,
+      [issueId],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0].error).toMatch(/550/);
+    expect(rows[0].error).toMatch(/Mailbox unavailable/);
+    expect(rows[0].attempts).toBe(1);
+    const suppressed = await worker.get(SuppressionService).isSuppressed(rows[0].email);
+    expect(suppressed).toBe(true);
+  });
+
+  it('skips readers suppressed or unsubscribed before their send, and counts them', async () => {
+    const newsletterId = await seedNewsletter(db, { slug: 'recheck', topics: ['markets'] });
+    await seedSubscribers(db, newsletterId, 4, 'c');
+    await seedArticles(db, [{ title: 'Recheck story', topics: ['markets'] }]);
+    await worker.get(SuppressionService).suppress('readerc1@example.test', 'complaint');
+
+    const issueId = await issues.createNow('recheck');
+    await waitFor(async () => (await issueRow(db, issueId)).status === 'sent', 30000, 'the issue');
+
+    expect(sink.messages.map((m) => m.envelopeTo[0]).sort()).toEqual([
+      'readerc2@example.test',
+      'readerc3@example.test',
+      'readerc4@example.test',
+    ]);
+    expect(await issueRow(db, issueId)).toMatchObject({ recipients: 4, sent: 3, skipped: 1 });
+  });
+
+  it('skips an issue when there are no new articles on its topics, and sends nothing', async () => {
+    const newsletterId = await seedNewsletter(db, { slug: 'quiet', topics: ['curling'] });
+    await seedSubscribers(db, newsletterId, 3, 'q');
+    await seedArticles(db, [
+      { title: 'Off-topic story', topics: ['markets'] },
+      { title: 'Too old curling story', topics: ['curling'], hoursAgo: 48 },
+    ]);
+
+    const issueId = await issues.createNow('quiet');
+    await waitFor(async () => (await issueRow(db, issueId)).status !== 'building', 15000, 'the build');
+
+    expect(await issueRow(db, issueId)).toMatchObject({ status: 'skipped', recipients: 0, sent: 0 });
+    expect(await deliveryCounts(db, issueId)).toEqual({});
+    const view = await issues.view(issueId);
+    expect(view).toMatchObject({ status: 'skipped', dryRun: false, error: 'no new articles for this newsletter' });
+    expect(sink.messages).toHaveLength(0);
+  });
+
+  it('never puts an article in two issues of one newsletter; a dry run claims nothing', async () => {
+    const newsletterId = await seedNewsletter(db, { slug: 'series', name: 'Series', topics: ['bonds'] });
+    await seedSubscribers(db, newsletterId, 2, 's');
+    await seedArticles(db, [
+      { title: 'First story', topics: ['bonds'], hoursAgo: 2 },
+      { title: 'Second story', topics: ['bonds'], hoursAgo: 3 },
+    ]);
+
+    const dryRun = await issues.createNow('series', { dryRun: true });
+    await waitFor(async () => (await issueRow(db, dryRun)).status === 'skipped', 15000, 'the dry run');
+    expect(await issues.view(dryRun)).toMatchObject({ dryRun: true, recipients: 0 });
+    expect(await issues.preview(dryRun)).toContain('First story');
+    expect(await deliveryCounts(db, dryRun)).toEqual({});
+
+    const first = await issues.createNow('series');
+    await waitFor(async () => (await issueRow(db, first)).status === 'sent', 15000, 'the first issue');
+    await seedArticles(db, [{ title: 'Third story', topics: ['bonds'], hoursAgo: 0.01 }]);
+    const second = await issues.createNow('series');
+    await waitFor(async () => (await issueRow(db, second)).status === 'sent', 15000, 'the second issue');
+    const third = await issues.createNow('series');
+    await waitFor(async () => (await issueRow(db, third)).status !== 'building', 15000, 'the third issue');
+
+    const titles = async (issueId: string) =>
+      (
+        await db.query<{ title: string }>(
+          `SELECT a.title FROM issue_articles ia JOIN articles a ON a.id = ia.article_id
+            WHERE ia.issue_id = $1 ORDER BY ia.position`,
+          [issueId],
+        )
+      ).rows.map((r) => r.title);
+    expect(await titles(first)).toEqual(['First story', 'Second story']);
+    expect(await titles(second)).toEqual(['Third story']);
+    expect((await issueRow(db, third)).status).toBe('skipped');
+
+    const secondMails = sink.messages.filter((m) => m.parsed.subject === 'Series: Third story');
+    expect(secondMails).toHaveLength(2);
+    for (const mail of secondMails) {
+      expect(mail.parsed.text).not.toContain('First story');
+      expect(mail.parsed.text).not.toContain('Second story');
+    }
   });
 });

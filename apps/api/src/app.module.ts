@@ -6,6 +6,7 @@ import { ObservabilityModule } from '@app/observability';
 import { OpsModule } from './ops';
 import { PrivacyModule } from './privacy/privacy.module';
 import { ReadersModule } from './readers/readers.module';
+import { DigestsHttpModule } from './public/digests-http.module';
 import { SecurityModule } from './security/security.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
@@ -20,6 +21,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
     WebhooksModule,
     PrivacyModule,
     ReadersModule,
+    DigestsHttpModule,
   ],
 })
 export class AppModule {}

@@ -139,6 +139,7 @@ export class DigestBuilder {
          FROM articles a
         WHERE a.published_at > $1 AND a.published_at <= now()
           AND (a.published_at > $2 OR a.created_at > $2)
+          AND a.url ~* '^https?://'
           AND (cardinality($3::text[]) = 0 OR ARRAY(SELECT lower(btrim(t)) FROM unnest(a.topics) t) && $3::text[])
           AND NOT EXISTS (SELECT 1 FROM issue_articles ia WHERE ia.newsletter_id = $4 AND ia.article_id = a.id)
         ORDER BY a.published_at DESC

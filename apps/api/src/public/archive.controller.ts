@@ -1,0 +1,67 @@
+import { Controller, Get, Param, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ArchiveService } from '@app/digests';
+import { PageRenderer } from '../common/page-renderer';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Public pages of issues: the web version ("view in browser", no personal links), the
+ * archive of a newsletter and its RSS feed. Nothing here knows who is reading.
+ */
+@ApiExcludeController()
+@Controller()
+export class ArchiveController {
+  constructor(
+    private readonly archive: ArchiveService,
+    private readonly pages: PageRenderer,
+  ) {}
+
+  @Get('issues/:id/:slug')
+  async webVersion(@Param('id') id: string, @Param('slug') slug: string, @Res() res: Response): Promise<void> {
+    return this.showIssue(id, slug, res);
+  }
+
+  @Get('issues/:id')
+  async webVersionWithoutSlug(@Param('id') id: string, @Res() res: Response): Promise<void> {
+    return this.showIssue(id, null, res);
+  }
+
+  @Get('archive/:newsletter')
+  async archivePage(@Param('newsletter') slug: string, @Res() res: Response): Promise<void> {
+    const newsletter = await this.archive.newsletter(slug);
+    if (!newsletter) return this.notFound(res, 'There is no newsletter at this address.');
+    const entries = await this.archive.entries(slug);
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    res
+      .type('html')
+      .send(this.pages.render('archive', { newsletter, entries }, { title: `${newsletter.name}: archive` }));
+  }
+
+  @Get('archive/:newsletter/feed.xml')
+  async feed(@Param('newsletter') slug: string, @Res() res: Response): Promise<void> {
+    const xml = await this.archive.rss(slug);
+    if (xml === null) return this.notFound(res, 'There is no newsletter at this address.');
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    res.type('application/rss+xml; charset=utf-8').send(xml);
+  }
+
+  private async showIssue(id: string, slug: string | null, res: Response): Promise<void> {
+    const issue = UUID.test(id) ? await this.archive.webIssue(id) : null;
+    if (!issue) return this.notFound(res, 'This issue does not exist or has not been sent.');
+    // One address per issue: old or mistyped slugs lead to the canonical one.
+    if (slug !== issue.webSlug) return res.redirect(301, issue.path);
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    res.type('html').send(this.pages.render('issue', { ...issue }, { title: issue.subject }));
+  }
+
+  private notFound(res: Response, message: string): void {
+    res
+      .status(404)
+      .type('html')
+      .send(
+        this.pages.render('reader-error', { heading: 'Not found', message, linkHome: true }, { title: 'Not found' }),
+      );
+  }
+}
