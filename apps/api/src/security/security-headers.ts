@@ -53,9 +53,15 @@ export function cspProfiles(config: Pick<AppConfig, 'publicBaseUrl' | 'allowedOr
 
 export type CspProfile = keyof ReturnType<typeof cspProfiles>;
 
-/** Which policy a request gets. Narrow on purpose: only these paths are relaxed. */
-export function cspProfileFor(method: string, path: string): CspProfile {
+/**
+ * Which policy a request gets. Narrow on purpose: only these paths are relaxed. The
+ * embeddable box's own flow stays frameable: its post (an error page re-renders the box)
+ * and the check-your-inbox page it lands on.
+ */
+export function cspProfileFor(method: string, path: string, embedded = false): CspProfile {
   if (method === 'GET' && /^\/forms\/[^/]+\/?$/.test(path)) return 'embeddable';
+  if (method === 'POST' && path === '/subscriptions') return 'embeddable';
+  if (method === 'GET' && path === '/check-your-inbox' && embedded) return 'embeddable';
   if (/^\/issues\/[^/]+(\/[^/]*)?$/.test(path) || /^\/admin\/issues\/[^/]+\/preview\/?$/.test(path)) return 'email';
   if (/^\/admin\/queues(\/|$)/.test(path) || /^\/docs(\/|-json|-yaml|$)/.test(path)) return 'tooling';
   return 'strict';
@@ -73,8 +79,10 @@ export function securityHeaders(config: Pick<AppConfig, 'publicBaseUrl' | 'allow
       contentSecurityPolicy: { useDefaults: false, directives: profiles[name] },
       // frame-ancestors decides framing; an X-Frame-Options header would contradict the embeddable one.
       xFrameOptions: name === 'embeddable' ? false : { action: 'deny' },
-      // Tokens travel in query strings: never leak them to other sites through Referer.
-      referrerPolicy: { policy: 'no-referrer' },
+      // Tokens travel in query strings: never leak them to other sites through Referer. Not
+      // 'no-referrer': browsers then send "Origin: null" on our own form posts, which the
+      // CSRF origin check must refuse.
+      referrerPolicy: { policy: 'same-origin' },
       strictTransportSecurity: https ? { maxAge: 31536000, includeSubDomains: true } : false,
     }) as Middleware;
   const byProfile: Record<CspProfile, Middleware> = {
@@ -83,5 +91,5 @@ export function securityHeaders(config: Pick<AppConfig, 'publicBaseUrl' | 'allow
     email: middlewareFor('email'),
     tooling: middlewareFor('tooling'),
   };
-  return (req, res, next) => byProfile[cspProfileFor(req.method, req.path)](req, res, next);
+  return (req, res, next) => byProfile[cspProfileFor(req.method, req.path, req.query?.embed === '1')](req, res, next);
 }
