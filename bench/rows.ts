@@ -60,7 +60,8 @@ export function fanoutRows(f: FanoutFigures, largeReaders: number): Row[] {
       note:
         `${(one.elapsedMs / 1000).toFixed(1)} s from POST to last message accepted; CPU during the run: ` +
         describeCores(one) +
-        (f.readers < 100_000 ? '; the target is set at 100,000 readers: run --full' : ''),
+        (f.readers < 100_000 ? '; the target is set at 100,000 readers: run --full' : '') +
+        (one.articlesVia === 'sql' ? '; articles seeded by SQL (POST /admin/articles unavailable)' : ''),
     });
   }
   if (bareRaw) {
@@ -138,6 +139,14 @@ export function personaliseRows(r: PersonaliseResult): Row[] {
       target: '≤ 0.1 ms, ≥ 100× faster',
       verdict: both(atMost(r.msPerReader, 0.1), atLeast(speedup, 100)),
       note: `${r.description}; baseline: ${r.baselineDescription}; ratio = how many times faster`,
+    },
+    {
+      id: 'personalise.mime',
+      measurement: 'MIME build per message (nodemailer, for reference)',
+      value: r.mimeMsPerMessage,
+      unit: 'ms/msg',
+      verdict: 'info',
+      note: `the transport's share of per-message CPU: quoted-printable encoding of a ${n(r.messageBytes)} B message`,
     },
   ];
 }

@@ -4,9 +4,11 @@
  * prints a table and writes bench/results/<timestamp>.json. See bench/README.md.
  */
 import { loadavg } from 'node:os';
+import { basename } from 'node:path';
 import { bareSend, PreRendered, syntheticMessage } from './lib/bare-send';
 import { killAllChildren } from './lib/children';
 import { log } from './lib/log';
+import { selfTimeByPackage, topSelfTime } from './lib/profile-summary';
 import { cleanupAllEnvs } from './lib/private-env';
 import { formatTable, machine, Results, writeResults } from './lib/report';
 import { Sink } from './lib/sink';
@@ -102,6 +104,18 @@ async function fanoutSuite(opts: Options, results: Results): Promise<void> {
   }
 }
 
+/** Every CPU profile the run wrote, summarised into the results (top self time, time by package). */
+function summariseProfiles(results: Results): Results['profiles'] {
+  const files: string[] = [];
+  for (const d of Object.values(results.details) as Array<{ profiles?: string[]; profile?: string }>) {
+    files.push(...(d?.profiles ?? []), ...(d?.profile ? [d.profile] : []));
+  }
+  const out: NonNullable<Results['profiles']> = {};
+  for (const f of files)
+    out[basename(f)] = { file: f, ...topSelfTime(f, 25), byArea: selfTimeByPackage(f).slice(0, 15) };
+  return files.length ? out : undefined;
+}
+
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const results: Results = {
@@ -131,7 +145,11 @@ async function main(): Promise<void> {
     results.rows.push(...personaliseRows(r));
   });
   await guarded('subscribe', async () => {
-    const r = await runSubscribe({ seconds: opts.subscribeSeconds, connections: opts.connections });
+    const r = await runSubscribe({
+      seconds: opts.subscribeSeconds,
+      connections: opts.connections,
+      profile: opts.profile,
+    });
     results.details.subscribe = r;
     results.rows.push(...subscribeRows(r, opts.full));
   });
@@ -141,6 +159,7 @@ async function main(): Promise<void> {
     results.rows.push(...ingestionRows(r, opts.full));
   });
 
+  results.profiles = summariseProfiles(results);
   results.finishedAt = new Date().toISOString();
   const file = writeResults(results);
   process.stdout.write(
@@ -148,6 +167,11 @@ async function main(): Promise<void> {
   );
   process.stdout.write(`${formatTable(results.rows)}\n`);
   for (const e of results.errors) process.stdout.write(`\nERROR in ${e.suite}: ${e.message}\n`);
+  for (const [name, summary] of Object.entries(results.profiles ?? {})) {
+    process.stdout.write(`\nCPU profile ${name} (top self time):\n`);
+    for (const s of summary.top.slice(0, 12))
+      process.stdout.write(`  ${(s.share * 100).toFixed(1).padStart(5)}%  ${s.fn}  ${s.where}\n`);
+  }
   process.stdout.write(`\nresults: ${file}\n`);
   process.exitCode = results.errors.length ? 1 : 0;
 }

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { peakRssMb, request, ROOT, startNode, Started, stop, waitForOutput } from './children';
 import { ADMIN_TOKEN } from './private-env';
 
+/** Where the built apps are: dist/ (what `npm run bench` builds), or BENCH_DIST for a private build. */
+const DIST = process.env.BENCH_DIST ?? 'dist';
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -19,16 +22,58 @@ export interface ApiProcess {
   child: Started;
   baseUrl: string;
   pid: number;
+  /** With a profile: starts sampling (call right before the measured window). */
+  startProfile(): Promise<void>;
+  /** With a profile: stops sampling and returns the .cpuprofile file written. */
+  writeProfile(): Promise<string | undefined>;
   stop(): Promise<void>;
 }
 
-/** The real API from dist/, as `npm run start:api` runs it. */
-export async function startApi(env: Record<string, string>): Promise<ApiProcess> {
+export interface ProfileOptions {
+  dir: string;
+  name: string;
+}
+
+/** node arguments and env that preload the CPU-profile hook (bench/procs/cpu-profile-hook.ts). */
+function profiling(profile?: ProfileOptions): { nodeArgs: string[]; env: Record<string, string> } {
+  if (!profile) return { nodeArgs: [], env: {} };
+  mkdirSync(profile.dir, { recursive: true });
+  return {
+    nodeArgs: ['-r', 'ts-node/register/transpile-only', '-r', join(ROOT, 'bench/procs/cpu-profile-hook.ts')],
+    env: { BENCH_PROFILE_DIR: profile.dir, BENCH_PROFILE_NAME: profile.name },
+  };
+}
+
+function profileControls(child: Started, profile?: ProfileOptions) {
+  return {
+    startProfile: async () => {
+      if (profile) await request(child, 'profile:start');
+    },
+    writeProfile: async () =>
+      profile ? (await request<{ file: string }>(child, 'profile:stop', {}, 60_000)).file : undefined,
+  };
+}
+
+/** The real API from dist/, as `npm run start:api` runs it; optionally CPU-profiled (see startWorker). */
+export async function startApi(env: Record<string, string>, profile?: ProfileOptions): Promise<ApiProcess> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const child = startNode('api', 'dist/apps/api/src/main.js', { ...env, PORT: String(port), PUBLIC_BASE_URL: baseUrl });
+  const p = profiling(profile);
+  const child = startNode(
+    'api',
+    `${DIST}/apps/api/src/main.js`,
+    { ...env, ...p.env, PORT: String(port), PUBLIC_BASE_URL: baseUrl },
+    p.nodeArgs,
+    !!profile,
+  );
   await waitForOutput(child, /listening/i);
-  return { child, baseUrl, pid: child.proc.pid!, stop: () => stop(child) };
+  return {
+    child,
+    baseUrl,
+    pid: child.proc.pid!,
+    ...profileControls(child, profile),
+    stop: () => stop(child),
+  };
 }
 
 export interface WorkerProcess {
@@ -36,6 +81,9 @@ export interface WorkerProcess {
   pid: number;
   /** Peak RSS so far (VmHWM); read it before stopping the worker. */
   peakRssMb(): number | undefined;
+  /** With a profile: starts sampling (call right before the measured window). */
+  startProfile(): Promise<void>;
+  /** With a profile: stops sampling and returns the .cpuprofile file written. */
   writeProfile(): Promise<string | undefined>;
   stop(): Promise<void>;
 }
@@ -44,26 +92,16 @@ export interface WorkerProcess {
  * The real worker from dist/, as `npm run start:worker` runs it. With `profile`, a preloaded
  * hook CPU-profiles it; call writeProfile() before stop() to get the .cpuprofile file.
  */
-export async function startWorker(
-  env: Record<string, string>,
-  profile?: { dir: string; name: string },
-): Promise<WorkerProcess> {
-  const nodeArgs: string[] = [];
-  const extraEnv: Record<string, string> = {};
-  if (profile) {
-    mkdirSync(profile.dir, { recursive: true });
-    nodeArgs.push('-r', 'ts-node/register/transpile-only', '-r', join(ROOT, 'bench/procs/cpu-profile-hook.ts'));
-    Object.assign(extraEnv, { BENCH_PROFILE_DIR: profile.dir, BENCH_PROFILE_NAME: profile.name });
-  }
-  const child = startNode('worker', 'dist/apps/worker/src/main.js', { ...env, ...extraEnv }, nodeArgs, !!profile);
+export async function startWorker(env: Record<string, string>, profile?: ProfileOptions): Promise<WorkerProcess> {
+  const p = profiling(profile);
+  const child = startNode('worker', `${DIST}/apps/worker/src/main.js`, { ...env, ...p.env }, p.nodeArgs, !!profile);
   await waitForOutput(child, /worker started/i);
   const pid = child.proc.pid!;
   return {
     child,
     pid,
     peakRssMb: () => peakRssMb(pid),
-    writeProfile: async () =>
-      profile ? (await request<{ file: string }>(child, 'profile:stop', {}, 60_000)).file : undefined,
+    ...profileControls(child, profile),
     stop: () => stop(child, 30_000),
   };
 }

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './children';
+import { HotSpot } from './profile-summary';
 
 export type Verdict = 'pass' | 'FAIL' | 'info' | 'n/a';
 
@@ -28,6 +29,11 @@ export interface Results {
   rows: Row[];
   errors: { suite: string; message: string }[];
   details: Record<string, unknown>;
+  /** Summaries of the CPU profiles taken with --profile, by file name. */
+  profiles?: Record<
+    string,
+    { file: string; totalMs: number; idleShare: number; top: HotSpot[]; byArea: { area: string; share: number }[] }
+  >;
 }
 
 export function machine() {

@@ -20,6 +20,8 @@ export interface FanoutResult {
   received: number;
   cpu: CpuWindow;
   profiles: string[];
+  /** How the 20 articles got in: the admin API, or SQL while that API is missing. */
+  articlesVia: 'api' | 'sql';
 }
 
 interface IssueStatus {
@@ -48,12 +50,13 @@ export async function runFanout(
   try {
     await seedReaders(penv, opts.readers);
     api = await startApi(penv.env);
-    await seedArticles(api);
+    const articlesVia = await seedArticles(api, penv);
     for (let i = 0; i < opts.workers; i++) {
       const profile = opts.profile ? { dir: PROFILE_DIR, name: `${opts.label}-worker${i + 1}` } : undefined;
       workers.push(await startWorker(penv.env, profile));
     }
     await sink.reset();
+    for (const w of workers) await w.startProfile();
     const cpu = new CpuMeter();
     cpu.start();
     const startedAt = Date.now();
@@ -102,6 +105,7 @@ export async function runFanout(
       received,
       cpu: window,
       profiles,
+      articlesVia,
     };
   } finally {
     for (const w of workers) await w.stop();

@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { startApi } from '../lib/apps';
+import { PROFILE_DIR, startApi } from '../lib/apps';
 import { forkTs, stop } from '../lib/children';
 import { log } from '../lib/log';
 import { createPrivateEnv } from '../lib/private-env';
@@ -22,6 +22,8 @@ export interface SubscribeResult {
   connections: number;
   api: LoadResult;
   bare: LoadResult;
+  /** CPU profile of the API during the load (--profile). */
+  profile?: string;
 }
 
 /** autocannon against POST /subscriptions, every request with a new address. */
@@ -74,7 +76,11 @@ function summarise(r: autocannon.Result, stored: number): LoadResult {
 }
 
 /** The real API (rate limit off) and then the bare server, against the same database, one after the other. */
-export async function runSubscribe(opts: { seconds: number; connections: number }): Promise<SubscribeResult> {
+export async function runSubscribe(opts: {
+  seconds: number;
+  connections: number;
+  profile?: boolean;
+}): Promise<SubscribeResult> {
   const penv = await createPrivateEnv('subscribe', { SUBSCRIBE_RATE_LIMIT: '0' });
   try {
     await penv.query(`INSERT INTO newsletters (slug, name, topics) VALUES ($1, 'Bench Daily', '{world}')`, [
@@ -86,13 +92,16 @@ export async function runSubscribe(opts: { seconds: number; connections: number 
           .n,
       );
 
-    const api = await startApi(penv.env);
+    let profile: string | undefined;
+    const api = await startApi(penv.env, opts.profile ? { dir: PROFILE_DIR, name: 'subscribe-api' } : undefined);
     let apiResult: LoadResult;
     try {
       await load(api.baseUrl, 2, opts.connections, 'warmup-api');
       log(`subscribe: real API, ${opts.connections} connections for ${opts.seconds}s`);
+      await api.startProfile();
       const r = await load(api.baseUrl, opts.seconds, opts.connections, 'api');
       apiResult = summarise(r, await countSubscribers('api'));
+      profile = await api.writeProfile();
     } finally {
       await api.stop();
     }
@@ -112,7 +121,7 @@ export async function runSubscribe(opts: { seconds: number; connections: number 
     } finally {
       await stop(bare);
     }
-    return { seconds: opts.seconds, connections: opts.connections, api: apiResult, bare: bareResult };
+    return { seconds: opts.seconds, connections: opts.connections, api: apiResult, bare: bareResult, profile };
   } finally {
     await penv.cleanup();
   }
