@@ -48,7 +48,7 @@ describe('health probes (a private redis-server taken away and brought back)', (
   it('turns ready to 503 while Redis is unreachable, stays live, and recovers when Redis returns', async () => {
     await redis.stop();
 
-    const down = await waitFor(
+    const down = await waitFor<{ status: number; body: HealthBody } | null>(
       async () => {
         const r = await get('/health/ready');
         return r.status === 503 ? r : null;
@@ -56,15 +56,15 @@ describe('health probes (a private redis-server taken away and brought back)', (
       10_000,
       'ready to answer 503',
     );
-    expect(down.body.status).toBe('error');
-    expect(down.body.details.redis.status).toBe('down');
-    expect(down.body.details.database.status).toBe('up');
+    expect(down!.body.status).toBe('error');
+    expect(down!.body.details.redis.status).toBe('down');
+    expect(down!.body.details.database.status).toBe('up');
     expect((await get('/health')).status).toBe(503);
     expect((await get('/health/live')).status).toBe(200);
 
     await redis.start();
 
-    const up = await waitFor(
+    const up = await waitFor<{ status: number; body: HealthBody } | null>(
       async () => {
         const r = await get('/health/ready');
         return r.status === 200 ? r : null;
@@ -72,6 +72,6 @@ describe('health probes (a private redis-server taken away and brought back)', (
       15_000,
       'ready to answer 200 again',
     );
-    expect(up.body.details.redis.status).toBe('up');
+    expect(up!.body.details.redis.status).toBe('up');
   });
 });

@@ -77,14 +77,14 @@ describe('structured JSON logs (API and worker, captured from the real pino dest
       5000,
       'the three lines of the request',
     );
-    expect(mine.map((l) => l.msg)).toEqual(
+    expect(mine!.map((l) => l.msg)).toEqual(
       expect.arrayContaining([
         expect.stringContaining('welcome mail queued for'),
         'structured fields are scrubbed too',
         'request completed',
       ]),
     );
-    const completed = mine.find((l) => l.msg === 'request completed')!;
+    const completed = mine!.find((l) => l.msg === 'request completed')!;
     expect(completed).toMatchObject({ req: { method: 'POST' }, res: { statusCode: 201 }, level: 'info' });
   });
 
@@ -119,14 +119,14 @@ describe('structured JSON logs (API and worker, captured from the real pino dest
       10_000,
       'the processor log line',
     );
-    expect(line).toMatchObject({
+    expect(line!).toMatchObject({
       queue: PROBE_QUEUE,
       jobId: job.id,
       jobName: 'greet',
       attempt: 1,
       context: 'ProbeProcessor',
     });
-    expect(line.msg).toBe('probe job for s***@example.org');
+    expect(line!.msg).toBe('probe job for s***@example.org');
     expect(raw()).not.toContain('sam.reader@example.org');
   });
 });

@@ -164,7 +164,7 @@ describe('operators: queue board and /metrics (real Redis, worker in its own Nes
         10_000,
         'job counters to move',
       );
-      expect(sampleValue(families, 'dispatch_jobs_failed_total', { queue: 'delivery' })).toBe(0);
+      expect(sampleValue(families!, 'dispatch_jobs_failed_total', { queue: 'delivery' })).toBe(0);
     });
 
     it('derives dispatch_subscriptions_total from the consent ledger, per newsletter and action', async () => {

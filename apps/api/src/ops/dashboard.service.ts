@@ -8,6 +8,8 @@ import { formatWhen, nextScheduledSend } from './next-send';
 
 export interface DashboardData {
   generatedAt: string;
+  /** generatedAt as a wall-clock time, for the "updated" line. */
+  generated: string;
   newsletters: Array<{
     slug: string;
     name: string;
@@ -70,7 +72,15 @@ export class DashboardService {
       this.queues(),
       this.failures(),
     ]);
-    return { generatedAt: now.toISOString(), newsletters, issues, subscribers, queues, failures };
+    return {
+      generatedAt: now.toISOString(),
+      generated: `${now.toISOString().slice(11, 19)} UTC`,
+      newsletters,
+      issues,
+      subscribers,
+      queues,
+      failures,
+    };
   }
 
   private async newsletters(now: Date): Promise<DashboardData['newsletters']> {

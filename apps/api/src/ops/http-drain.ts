@@ -14,21 +14,16 @@ const DRAIN_TIMEOUT_MS = 20_000;
 @Injectable()
 export class HttpDrain implements OnModuleDestroy {
   private readonly logger = new Logger(HttpDrain.name);
-  private inFlight = 0;
+  private readonly inFlight = new Set<Response>();
   private draining = false;
 
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
   /** Express middleware counting running requests. */
   readonly track = (_req: Request, res: Response, next: NextFunction): void => {
-    this.inFlight += 1;
+    this.inFlight.add(res);
     if (this.draining) res.setHeader('Connection', 'close');
-    let counted = true;
-    const done = () => {
-      if (!counted) return;
-      counted = false;
-      this.inFlight -= 1;
-    };
+    const done = () => this.inFlight.delete(res);
     res.once('finish', done);
     res.once('close', done);
     next();
@@ -39,13 +34,18 @@ export class HttpDrain implements OnModuleDestroy {
     if (!server?.listening) return;
     this.draining = true;
     server.close();
+    // Running requests answer with Connection: close, so no client reuses a socket about to go away.
+    for (const res of this.inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
     server.closeIdleConnections();
-    if (this.inFlight > 0) this.logger.log(`draining ${this.inFlight} in-flight requests`);
+    if (this.inFlight.size > 0) this.logger.log(`draining ${this.inFlight.size} in-flight requests`);
     const deadline = Date.now() + DRAIN_TIMEOUT_MS;
-    while (this.inFlight > 0 && Date.now() < deadline) {
+    while (this.inFlight.size > 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 25));
       server.closeIdleConnections();
     }
-    if (this.inFlight > 0) this.logger.warn(`${this.inFlight} requests still running after ${DRAIN_TIMEOUT_MS} ms`);
+    server.closeIdleConnections();
+    if (this.inFlight.size > 0) {
+      this.logger.warn(`${this.inFlight.size} requests still running after ${DRAIN_TIMEOUT_MS} ms`);
+    }
   }
 }
