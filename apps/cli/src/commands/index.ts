@@ -1,5 +1,6 @@
 import type { CliCommand } from '../command';
+import { seedCommand } from './seed.command';
 import { subscribersEraseCommand } from './subscribers-erase.command';
 
 /** Every operator command. Add yours here. */
-export const COMMANDS: CliCommand[] = [subscribersEraseCommand];
+export const COMMANDS: CliCommand[] = [subscribersEraseCommand, seedCommand];

@@ -26,22 +26,27 @@ export class UnconfirmedPurgeService {
     const cutoff = new Date(this.now() - UNCONFIRMED_RETENTION_DAYS * 24 * 3600 * 1000);
     let subscriptions = 0;
     let subscribers = 0;
+    // DELETE ... RETURNING is read through a CTE: the driver answers a bare DELETE with [rows, count].
     for (;;) {
       const chunk = await this.db.transaction(async (em) => {
         const expired: Array<{ subscriber_id: string }> = await em.query(
-          `DELETE FROM subscriptions WHERE id IN (
-             SELECT id FROM subscriptions WHERE status = 'pending' AND created_at < $1 LIMIT $2
-             FOR UPDATE SKIP LOCKED)
-           RETURNING subscriber_id`,
+          `WITH expired AS (
+             DELETE FROM subscriptions WHERE id IN (
+               SELECT id FROM subscriptions WHERE status = 'pending' AND created_at < $1 LIMIT $2
+               FOR UPDATE SKIP LOCKED)
+             RETURNING subscriber_id)
+           SELECT subscriber_id FROM expired`,
           [cutoff, PURGE_CHUNK],
         );
         const readers = [...new Set(expired.map((r) => r.subscriber_id))];
         const orphans: unknown[] = readers.length
           ? await em.query(
-              `DELETE FROM subscribers s
-               WHERE s.id = ANY($1::uuid[]) AND s.status = 'active'
-                 AND NOT EXISTS (SELECT 1 FROM subscriptions x WHERE x.subscriber_id = s.id)
-               RETURNING s.id`,
+              `WITH orphans AS (
+                 DELETE FROM subscribers s
+                 WHERE s.id = ANY($1::uuid[]) AND s.status = 'active'
+                   AND NOT EXISTS (SELECT 1 FROM subscriptions x WHERE x.subscriber_id = s.id)
+                 RETURNING s.id)
+               SELECT id FROM orphans`,
               [readers],
             )
           : [];

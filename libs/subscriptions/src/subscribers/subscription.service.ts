@@ -54,6 +54,11 @@ export interface PreferencesView {
   newsletters: ReaderNewsletterState[];
 }
 
+/*
+ * UPDATE/DELETE ... RETURNING statements are wrapped in a CTE and read with a
+ * SELECT: the TypeORM driver answers a bare UPDATE or DELETE with [rows, count].
+ */
+
 /**
  * A reader's subscriptions: sign-up (double opt-in), confirmation, unsubscription
  * and preferences. Every change and its consent event are written in one
@@ -136,9 +141,11 @@ export class SubscriptionService {
     await this.liveSubscriber(subscriberId);
     const { activatedIds, eventId } = await this.db.transaction(async (em) => {
       const rows: Array<{ newsletter_id: string }> = await em.query(
-        `UPDATE subscriptions SET status = 'active', confirmed_at = now(), updated_at = now()
-         WHERE subscriber_id = $1 AND status = 'pending'
-         RETURNING newsletter_id`,
+        `WITH confirmed AS (
+           UPDATE subscriptions SET status = 'active', confirmed_at = now(), updated_at = now()
+           WHERE subscriber_id = $1 AND status = 'pending'
+           RETURNING newsletter_id)
+         SELECT newsletter_id FROM confirmed`,
         [subscriberId],
       );
       if (rows.length === 0) return { activatedIds: [] as string[], eventId: null };
@@ -203,9 +210,11 @@ export class SubscriptionService {
     if (only && !newsletter) return { subscriberId, removed: [], newsletter };
     const { removedIds, eventId } = await this.db.transaction(async (em) => {
       const rows: Array<{ newsletter_id: string }> = await em.query(
-        `UPDATE subscriptions SET status = 'unsubscribed', unsubscribed_at = now(), updated_at = now()
-         WHERE subscriber_id = $1 AND status <> 'unsubscribed' AND ($2::uuid IS NULL OR newsletter_id = $2::uuid)
-         RETURNING newsletter_id`,
+        `WITH ended AS (
+           UPDATE subscriptions SET status = 'unsubscribed', unsubscribed_at = now(), updated_at = now()
+           WHERE subscriber_id = $1 AND status <> 'unsubscribed' AND ($2::uuid IS NULL OR newsletter_id = $2::uuid)
+           RETURNING newsletter_id)
+         SELECT newsletter_id FROM ended`,
         [subscriberId, only],
       );
       if (rows.length === 0) return { removedIds: [] as string[], eventId: null };
@@ -262,9 +271,11 @@ export class SubscriptionService {
         [subscriberId, wantedIds],
       );
       const removedRows: Array<{ newsletter_id: string }> = await em.query(
-        `UPDATE subscriptions SET status = 'unsubscribed', unsubscribed_at = now(), updated_at = now()
-         WHERE subscriber_id = $1 AND status <> 'unsubscribed' AND NOT (newsletter_id = ANY($2::uuid[]))
-         RETURNING newsletter_id`,
+        `WITH ended AS (
+           UPDATE subscriptions SET status = 'unsubscribed', unsubscribed_at = now(), updated_at = now()
+           WHERE subscriber_id = $1 AND status <> 'unsubscribed' AND NOT (newsletter_id = ANY($2::uuid[]))
+           RETURNING newsletter_id)
+         SELECT newsletter_id FROM ended`,
         [subscriberId, wantedIds],
       );
       const added = await this.slugsOf(
