@@ -36,10 +36,10 @@ export function configureApp(app: INestApplication): AppConfig {
   const express = app as NestExpressApplication;
   express.set('trust proxy', config.trustProxy);
   express.disable('x-powered-by');
-  // Operations first (they write no answer): JSON logs, request timing, drain tracking, /docs.
-  configureOps(app);
-  // Security headers first, so every answer carries them (pages, JSON, errors, static files, the board).
+  // Security headers first, so every answer carries them (pages, JSON, errors, static files, the board, /docs).
   express.use(securityHeaders(config));
+  // Operations next (they write no answer, except /docs): JSON logs, request timing, drain tracking, /docs.
+  configureOps(app);
   installBodyParsers(express);
   express.useStaticAssets(join(PAGES_DIR, 'assets'), { prefix: '/assets/', maxAge: '1h' });
   app.useGlobalPipes(validationPipe);
