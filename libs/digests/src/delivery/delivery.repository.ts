@@ -28,6 +28,11 @@ const COUNTER: Record<FinalStatus, 'sent' | 'failed' | 'skipped'> = {
   skipped: 'skipped',
 };
 
+/*
+ * Statements whose result is read end in a SELECT: for a top-level UPDATE, TypeORM's
+ * query() answers [rows, rowCount] instead of the rows.
+ */
+
 /**
  * Deliveries are the truth of who got an issue. Every transition leaves `queued` only
  * (WHERE status = 'queued'), and moves the issue's counter in the same statement, so a
@@ -145,10 +150,12 @@ export class DeliveryRepository {
   /** Marks the issue sent once no delivery is queued; returns whether it just finished. */
   async completeIssueIfDone(issueId: string): Promise<boolean> {
     const rows = (await this.db.query(
-      `UPDATE issues SET status = 'sent', finished_at = now()
-        WHERE id = $1 AND status = 'sending'
-          AND NOT EXISTS (SELECT 1 FROM deliveries WHERE issue_id = $1 AND status = 'queued')
-        RETURNING id`,
+      `WITH done AS (
+         UPDATE issues SET status = 'sent', finished_at = now()
+          WHERE id = $1 AND status = 'sending'
+            AND NOT EXISTS (SELECT 1 FROM deliveries WHERE issue_id = $1 AND status = 'queued')
+          RETURNING id)
+       SELECT id FROM done`,
       [issueId],
     )) as unknown[];
     return rows.length > 0;
@@ -167,8 +174,9 @@ export class DeliveryRepository {
                 attempts = attempts + $5,
                 sent_at = CASE WHEN $2 = 'sent' THEN now() ELSE sent_at END
           WHERE id = $1 AND status = 'queued'
-          RETURNING issue_id)
-       UPDATE issues i SET ${counter} = i.${counter} + 1 FROM d WHERE i.id = d.issue_id RETURNING i.id`,
+          RETURNING issue_id),
+       c AS (UPDATE issues i SET ${counter} = i.${counter} + 1 FROM d WHERE i.id = d.issue_id RETURNING i.id)
+       SELECT id FROM c`,
       [id, status, fields.error?.slice(0, 1000) ?? null, fields.messageId ?? null, fields.countAttempt ? 1 : 0],
     )) as unknown[];
     return rows.length > 0;
