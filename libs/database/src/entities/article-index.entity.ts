@@ -26,6 +26,9 @@ export class ArticleIndexEntry {
   @Column({ type: 'text' }) fingerprint: string;
   /** Set when this article is the same story re-posted under another URL: it is never listed as related. */
   @Column({ name: 'duplicate_of', type: 'uuid', nullable: true }) duplicateOf: string | null;
+  /** Length of the article's TF-IDF vector, as computed when the archive held `normDocuments` articles. */
+  @Column({ type: 'double precision' }) norm: number;
+  @Column({ name: 'norm_documents', type: 'int' }) normDocuments: number;
   @Column({ name: 'indexed_at', type: 'timestamptz' }) indexedAt: Date;
   /** When its related list was last computed (null: pending). */
   @Column({ name: 'related_at', type: 'timestamptz', nullable: true }) relatedAt: Date | null;

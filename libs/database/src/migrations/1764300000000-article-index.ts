@@ -4,7 +4,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * The related-article index, kept in Postgres so that every API and worker
  * process shares it: an inverted index of stemmed terms per article, document
  * frequencies, and per-article index state (fingerprint of what was indexed,
- * near-duplicate link).
+ * near-duplicate link, vector norm and the archive size it was computed at).
  */
 export class ArticleIndex1764300000000 implements MigrationInterface {
   name = 'ArticleIndex1764300000000';
@@ -23,13 +23,15 @@ export class ArticleIndex1764300000000 implements MigrationInterface {
     await q.query(`
       CREATE TABLE article_term_stats (
         term text PRIMARY KEY,
-        df int NOT NULL CHECK (df >= 0)
+        df int NOT NULL
       )`);
     await q.query(`
       CREATE TABLE article_index (
         article_id uuid PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
         fingerprint text NOT NULL,
         duplicate_of uuid REFERENCES articles(id) ON DELETE SET NULL,
+        norm double precision NOT NULL DEFAULT 0,
+        norm_documents int NOT NULL DEFAULT 0,
         indexed_at timestamptz NOT NULL DEFAULT now(),
         related_at timestamptz
       )`);
