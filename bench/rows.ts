@@ -46,7 +46,7 @@ export function fanoutRows(f: FanoutFigures, largeReaders: number): Row[] {
       target: '≥ 0.8× bare',
       verdict: problem ? 'FAIL' : atLeast(r, 0.8),
       note:
-        `baseline: ${n(f.readers)} copies of ${f.baselineSource} (${n(bare?.bytesPerMessage ?? 0)} B) composed by a ` +
+        `baseline: ${n(f.readers)} copies of ${f.baselineSource} (${n(Math.round(bare?.bytesPerMessage ?? 0))} B) composed by a ` +
         `nodemailer pool, ${conn}, TCP_NODELAY; pipeline messages average ${n(one.bytesPerMessage)} B` +
         (problem ? `; DELIVERY PROBLEM: ${problem}` : ''),
     });
