@@ -191,7 +191,10 @@ export class SubscriberImportService {
     const slugOf = new Map(slugs.map((s) => [s.id, s.slug]));
     const events = rows.flatMap((r) => {
       const subscriberId = readers.get(r.key)!.id;
-      const newsletters = r.newsletterIds.filter((n) => changed.has(`${subscriberId} ${n}`)).map((n) => slugOf.get(n)!);
+      const newsletters = r.newsletterIds
+        .filter((n) => changed.has(`${subscriberId} ${n}`))
+        .map((n) => slugOf.get(n)!)
+        .sort();
       if (newsletters.length === 0) return [];
       const details = { consentedAt: r.consentedAt.toISOString(), consentSource: r.consentSource, line: r.line };
       return [{ subscriber_id: subscriberId, newsletters, source: r.consentSource, details }];
