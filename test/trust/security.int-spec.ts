@@ -234,7 +234,7 @@ describe('security checks', () => {
         { method: 'GET', path: '/admin/queues/api/queues' },
         { method: 'POST', path: '/admin/subscribers/import' },
       ];
-      const wrong = [
+      const wrong: Array<Record<string, string>> = [
         {},
         { authorization: 'Bearer wrong-token-0123456789' },
         { authorization: `Bearer ${ADMIN_TOKEN}x` },

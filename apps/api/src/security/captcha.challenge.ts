@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Request } from 'express';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { unavailableException } from './service-unavailable';
+import { unavailableException } from './dependency-errors';
 import { SubscribeChallenge } from './subscribe-challenge';
 
 /** Form fields the common widgets post their answer in; `captcha` for custom forms and JSON clients. */

@@ -3,5 +3,5 @@ export * from './subscribe-challenge';
 export * from './proof-of-work.challenge';
 export * from './captcha.challenge';
 export * from './security-headers';
-export * from './service-unavailable';
+export * from './dependency-errors';
 export * from './security.module';

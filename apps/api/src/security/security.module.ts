@@ -6,7 +6,7 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { redisOptions } from '@app/queues';
 import { HttpCaptchaChallenge } from './captcha.challenge';
 import { ProofOfWorkChallenge } from './proof-of-work.challenge';
-import { ServiceUnavailableInterceptor } from './service-unavailable';
+import { DependencyErrorInterceptor } from './dependency-errors';
 import { SUBSCRIBE_CHALLENGES, SubscribeChallenge } from './subscribe-challenge';
 import { SubscribeChallengeGuard } from './subscribe-challenge.guard';
 import { SubscribeRateLimitGuard } from './subscribe-rate-limit.guard';
@@ -51,7 +51,7 @@ const ONE_MINUTE_MS = 60_000;
     },
     SubscribeRateLimitGuard,
     SubscribeChallengeGuard,
-    { provide: APP_INTERCEPTOR, useClass: ServiceUnavailableInterceptor },
+    { provide: APP_INTERCEPTOR, useClass: DependencyErrorInterceptor },
   ],
   exports: [SUBSCRIBE_CHALLENGES, SubscribeRateLimitGuard, SubscribeChallengeGuard],
 })

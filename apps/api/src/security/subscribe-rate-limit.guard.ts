@@ -1,6 +1,6 @@
 import { ExecutionContext, HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import { ThrottlerGuard, ThrottlerLimitDetail, ThrottlerRequest } from '@nestjs/throttler';
-import { isServiceUnavailableError, unavailableException } from './service-unavailable';
+import { isServiceUnavailableError, unavailableException } from './dependency-errors';
 
 /**
  * Per-client-IP limit on sign-ups (SUBSCRIBE_RATE_LIMIT per minute), counted in Redis so it

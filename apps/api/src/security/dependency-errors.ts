@@ -1,4 +1,5 @@
 import {
+  BadRequestException,
   CallHandler,
   ExecutionContext,
   Injectable,
@@ -62,16 +63,41 @@ export function unavailableException(): ServiceUnavailableException {
 }
 
 /**
- * A database or Redis outage is answered 503 with a JSON body and Retry-After, so
- * clients and load balancers retry, instead of a 500 that looks like a bug.
+ * PostgreSQL "data exception" (SQLSTATE class 22): a value the database cannot take, such
+ * as a NUL character or a malformed uuid that slipped past validation. The input is at
+ * fault, not the server: answer 400, never 500. (Validation should catch these first;
+ * this is the safety net.)
+ */
+export function isInvalidInputError(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as { code?: unknown; driverError?: { code?: unknown } };
+  const code = typeof e.code === 'string' ? e.code : e.driverError?.code;
+  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
+}
+
+/**
+ * Errors from PostgreSQL and Redis become answers: an outage is 503 with a JSON body and
+ * Retry-After, so clients and load balancers retry, instead of a 500 that looks like a
+ * bug; a value the database refused is 400.
  */
 @Injectable()
-export class ServiceUnavailableInterceptor implements NestInterceptor {
+export class DependencyErrorInterceptor implements NestInterceptor {
   private readonly logger = new Logger('Availability');
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     return next.handle().pipe(
       catchError((err: unknown) => {
+        if (isInvalidInputError(err)) {
+          this.logger.warn(`database refused a value: ${(err as Error).message}`);
+          return throwError(
+            () =>
+              new BadRequestException({
+                statusCode: 400,
+                message: 'invalid characters or value in the request',
+                errors: [{ field: 'body', message: 'invalid characters or value in the request' }],
+              }),
+          );
+        }
         if (!isServiceUnavailableError(err)) return throwError(() => err);
         this.logger.warn(`dependency unavailable: ${(err as Error).message}`);
         if (context.getType() === 'http') {
