@@ -3,6 +3,9 @@ import { ConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
 import { QueuesModule } from '@app/queues';
 import { ObservabilityModule } from '@app/observability';
+import { ArticlesModule } from '@app/articles';
+import { ArticlesController } from './admin/articles.controller';
+import { FeedsController } from './admin/feeds.controller';
 import { OpsModule } from './ops';
 import { PrivacyModule } from './privacy/privacy.module';
 import { ReadersModule } from './readers/readers.module';
@@ -22,6 +25,8 @@ import { WebhooksModule } from './webhooks/webhooks.module';
     PrivacyModule,
     ReadersModule,
     DigestsHttpModule,
+    ArticlesModule,
   ],
+  controllers: [ArticlesController, FeedsController],
 })
 export class AppModule {}

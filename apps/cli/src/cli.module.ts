@@ -4,6 +4,7 @@ import { DatabaseModule } from '@app/database';
 import { QueuesModule } from '@app/queues';
 import { ObservabilityModule } from '@app/observability';
 import { SubscriptionsModule } from '@app/subscriptions';
+import { ArticlesModule } from '@app/articles';
 
 /** What operator commands need: the feature services, no HTTP server and no queue processors. */
 @Module({
@@ -13,6 +14,7 @@ import { SubscriptionsModule } from '@app/subscriptions';
     QueuesModule.forRoot('producer'),
     ObservabilityModule,
     SubscriptionsModule,
+    ArticlesModule,
   ],
 })
 export class CliModule {}

@@ -11,6 +11,9 @@ import { DeliveryProcessor } from './processors/delivery.processor';
 import { DigestProcessor } from './processors/digest.processor';
 import { MaintenanceProcessor } from './processors/maintenance.processor';
 import { MaintenanceScheduler } from './maintenance-scheduler';
+import { ArticlesModule } from '@app/articles';
+import { FeedsProcessor } from './processors/feeds.processor';
+import { FeedSchedules } from './feed-schedules';
 
 @Module({
   imports: [
@@ -22,6 +25,7 @@ import { MaintenanceScheduler } from './maintenance-scheduler';
     TransactionalMailModule,
     DigestsModule,
     SubscriptionsModule,
+    ArticlesModule,
   ],
   providers: [
     TransactionalProcessor,
@@ -30,6 +34,8 @@ import { MaintenanceScheduler } from './maintenance-scheduler';
     DigestHousekeeping,
     MaintenanceProcessor,
     MaintenanceScheduler,
+    FeedsProcessor,
+    FeedSchedules,
   ],
 })
 export class WorkerModule {}

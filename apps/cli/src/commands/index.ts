@@ -1,6 +1,7 @@
 import type { CliCommand } from '../command';
+import { articlesImportCommand } from './articles-import.command';
 import { seedCommand } from './seed.command';
 import { subscribersEraseCommand } from './subscribers-erase.command';
 
 /** Every operator command. Add yours here. */
-export const COMMANDS: CliCommand[] = [subscribersEraseCommand, seedCommand];
+export const COMMANDS: CliCommand[] = [subscribersEraseCommand, seedCommand, articlesImportCommand];

@@ -47,20 +47,34 @@ export class FeedScheduler {
     await this.jobs.queue(QueueName.feeds).removeJobScheduler(FeedScheduler.schedulerId(feedId));
   }
 
-  /** Every feed has its scheduler, and no scheduler outlives its feed. */
-  async syncAll(): Promise<{ scheduled: number; removed: number }> {
+  /**
+   * Every feed has its scheduler (with its interval), and no scheduler outlives
+   * its feed. Schedulers already in place are left alone, so a sync does not
+   * trigger extra polls; one lost with Redis is recreated.
+   */
+  async syncAll(): Promise<{ feeds: number; scheduled: number; removed: number }> {
     const feeds = await this.feeds.find({ select: { id: true, intervalMinutes: true } });
-    for (const feed of feeds) await this.schedule(feed);
-    const wanted = new Set(feeds.map((f) => FeedScheduler.schedulerId(f.id)));
     const queue = this.jobs.queue(QueueName.feeds);
-    let removed = 0;
-    for (const scheduler of await queue.getJobSchedulers(0, -1)) {
-      if (scheduler.key.startsWith(SCHEDULER_PREFIX) && !wanted.has(scheduler.key)) {
-        await queue.removeJobScheduler(scheduler.key);
-        removed++;
-      }
+    const existing = new Map(
+      (await queue.getJobSchedulers(0, -1)).filter((s) => s.key.startsWith(SCHEDULER_PREFIX)).map((s) => [s.key, s]),
+    );
+    let scheduled = 0;
+    for (const feed of feeds) {
+      const current = existing.get(FeedScheduler.schedulerId(feed.id));
+      if (current && Number(current.every) === Math.max(1, feed.intervalMinutes) * 60_000) continue;
+      await this.schedule(feed);
+      scheduled++;
     }
-    this.logger.log(`feed schedulers in step: ${feeds.length} feed(s), ${removed} stale scheduler(s) removed`);
-    return { scheduled: feeds.length, removed };
+    const wanted = new Set(feeds.map((f) => FeedScheduler.schedulerId(f.id)));
+    let removed = 0;
+    for (const key of existing.keys()) {
+      if (wanted.has(key)) continue;
+      await queue.removeJobScheduler(key);
+      removed++;
+    }
+    if (scheduled || removed) {
+      this.logger.log(`feed schedulers: ${scheduled} installed, ${removed} stale removed (${feeds.length} feeds)`);
+    }
+    return { feeds: feeds.length, scheduled, removed };
   }
 }

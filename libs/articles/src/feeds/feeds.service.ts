@@ -29,6 +29,9 @@ export type PollResult =
 
 export const DEFAULT_FEED_INTERVAL_MINUTES = 10;
 
+/** Redis (the queue) refused the feed's scheduler; the worker installs it at its next sync. */
+export class FeedSchedulingError extends Error {}
+
 /** RSS/Atom feeds: registration, polling (conditional GET) and one-off imports. */
 @Injectable()
 export class FeedsService {
@@ -59,7 +62,12 @@ export class FeedsService {
     );
     const feed = await this.feeds.findOneByOrFail({ url });
     // Also for an existing feed: re-adding it repairs a scheduler lost with Redis.
-    await this.scheduler.schedule(feed);
+    try {
+      await this.scheduler.schedule(feed);
+    } catch (err) {
+      this.logger.warn(`feed ${feed.id} saved but not scheduled: ${(err as Error).message}`);
+      throw new FeedSchedulingError('the feed is saved but its polling could not be scheduled (queue unavailable)');
+    }
     return { feed: view(feed), created: inserted.length > 0 };
   }
 
