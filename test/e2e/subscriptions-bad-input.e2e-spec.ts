@@ -70,6 +70,8 @@ describe('subscriptions: bad input, forged links, CSRF and CORS', () => {
       ['no newsletter', { ...valid, newsletters: [] }, 'newsletters'],
       ['CR/LF in the name', { ...valid, name: 'Jane\r\nBcc: all@example.com' }, 'name'],
       ['a huge name', { ...valid, name: 'x'.repeat(5000) }, 'name'],
+      ['a NUL byte in the name', { ...valid, name: 'Jane\u0000' }, 'name'],
+      ['a NUL byte in a newsletter', { ...valid, newsletters: ['morning-briefing\u0000'] }, 'newsletters'],
       ['wrong types', { email: ['a@b.c'], newsletters: 7, consent: 'yes please' }, 'email'],
     ])('refuses %s with a 400 naming the field, storing nothing', async (_what, body, field) => {
       const before = await counts();

@@ -16,6 +16,7 @@ import { Newsletter } from '@app/database';
 import {
   DuplicateSlugError,
   InvalidNewsletterError,
+  isValidSlug,
   NewsletterNotFoundError,
   NewslettersService,
 } from '@app/subscriptions';
@@ -44,7 +45,7 @@ export class NewslettersController {
 
   @Get(':slug')
   async get(@Param('slug') slug: string): Promise<Newsletter> {
-    const newsletter = await this.newsletters.findBySlug(slug);
+    const newsletter = isValidSlug(slug) ? await this.newsletters.findBySlug(slug) : null;
     if (!newsletter) throw new NotFoundException(`no newsletter with slug "${slug}"`);
     return newsletter;
   }

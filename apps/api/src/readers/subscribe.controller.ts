@@ -3,6 +3,7 @@ import { ApiBody, ApiConsumes, ApiExcludeEndpoint, ApiResponse, ApiTags } from '
 import type { Request, Response } from 'express';
 import {
   cleanName,
+  isValidSlug,
   FormTokenClaims,
   NewslettersService,
   SubscriptionService,
@@ -46,7 +47,7 @@ export class SubscribeController {
     @Query('source') source: unknown,
     @Res() res: Response,
   ): Promise<void> {
-    const newsletter = await this.newsletters.findBySlug(slug);
+    const newsletter = isValidSlug(slug) ? await this.newsletters.findBySlug(slug) : null;
     if (!newsletter?.active) {
       sendPage(
         res,
@@ -89,7 +90,8 @@ export class SubscribeController {
   async subscribe(@Req() req: Request, @Res() res: Response): Promise<void> {
     const body = bodyOf(req);
     const html = wantsHtml(req);
-    const embedSlug = firstString(body.embed) ?? null;
+    const embedField = firstString(body.embed);
+    const embedSlug = isValidSlug(embedField) ? embedField : null;
     const refuse = (status: number, errors: FieldError[]) => this.refuse(res, status, html, errors, body, embedSlug);
 
     if (req.headers['content-type'] && !isFormPost(req) && !req.is('application/json')) {

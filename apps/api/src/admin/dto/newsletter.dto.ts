@@ -35,6 +35,16 @@ const IsTimeZoneName = () =>
     },
   });
 
+/** Multi-line text may hold line breaks, but never NUL (PostgreSQL text refuses it). */
+const HasNoNul = () =>
+  ValidateBy({
+    name: 'hasNoNul',
+    validator: {
+      validate: (v) => typeof v === 'string' && !v.includes('\0'),
+      defaultMessage: () => 'must not contain NUL characters',
+    },
+  });
+
 /** Checked in the newsletter's own zone (or UTC), as the scheduler will run it. */
 const IsCronSchedule = () =>
   ValidateBy({
@@ -66,6 +76,7 @@ export class CreateNewsletterDto {
   @IsOptional()
   @IsString()
   @MaxLength(2000)
+  @HasNoNul()
   description?: string;
 
   @ApiProperty({ type: [String], example: ['politics', 'world'] })
@@ -73,7 +84,7 @@ export class CreateNewsletterDto {
   @ArrayMaxSize(MAX_TOPICS)
   @IsString({ each: true })
   @MinLength(1, { each: true })
-  @MaxLength(64, { each: true })
+  @IsPlainText(64, { each: true })
   topics: string[];
 
   @ApiPropertyOptional({ example: '0 7 * * *', nullable: true, description: 'cron; null or absent: on demand only' })

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString } from 'class-validator';
-import { ToArray } from './reader-validators';
+import { IsPlainText, ToArray } from './reader-validators';
 
 /** POST /confirm. */
 export class ConfirmDto {
@@ -25,6 +25,7 @@ export class PreferencesDto {
   @ApiPropertyOptional({ type: [String], description: 'slugs of the newsletters to receive; none means none' })
   @ToArray()
   @IsString({ each: true })
+  @IsPlainText(64, { each: true })
   @IsOptional()
   newsletters: string[] = [];
 }

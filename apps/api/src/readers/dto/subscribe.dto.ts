@@ -30,6 +30,7 @@ export class SubscribeDto {
   @ArrayMaxSize(50)
   @IsString({ each: true })
   @MaxLength(64, { each: true })
+  @IsPlainText(64, { each: true })
   newsletters: string[];
 
   @ApiProperty({
