@@ -37,10 +37,11 @@ export function slugify(text: string, maxLength = 60): string {
   return (slug.slice(0, maxLength).replace(/-+$/, '') || 'issue').trim();
 }
 
-export function subjectFor(newsletterName: string, content: IssueContent): string {
-  const lead = content.articles[0]?.title;
-  return lead ? `${newsletterName}: ${lead}` : newsletterName;
-}
+/**
+ * The subject is a Handlebars template over the data, never built from article text:
+ * a headline is data, so it is defused and cannot act as template syntax or a placeholder.
+ */
+const SUBJECT_TEMPLATE = '{{newsletterName}}{{#if leadTitle}}: {{leadTitle}}{{/if}}';
 
 export function dateLabel(at: Date, timezone: string): string {
   const format = (timeZone: string) =>
@@ -84,6 +85,7 @@ export class DigestRenderer {
       newsletterName: newsletter.name,
       dateLabel: dateLabel(issue.at, newsletter.timezone),
       intro: `${count === 1 ? 'Here is the latest story' : `Here are the latest ${count} stories`} from ${newsletter.name}.`,
+      leadTitle: content.articles[0]?.title ?? '',
       preview: content.articles[0]?.title ?? newsletter.name,
       webVersionUrl: this.webVersionUrl(issue.id, issue.webSlug),
       whyReceiving: `You are receiving this because you subscribed to ${newsletter.name}.`,
@@ -95,7 +97,7 @@ export class DigestRenderer {
         related: a.related,
       })),
     };
-    return this.mail.compile(DIGEST_TEMPLATE, data, { subject: subjectFor(newsletter.name, content) });
+    return this.mail.compile(DIGEST_TEMPLATE, data, { subject: SUBJECT_TEMPLATE });
   }
 
   personalise(compiled: CompiledMail, reader: DigestReader): RenderedMail {
