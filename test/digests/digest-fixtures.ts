@@ -1,5 +1,6 @@
 import { Pool } from 'pg';
 import { TokenService } from '@app/subscriptions';
+import type { ReceivedMail } from '../helpers/smtp-sink';
 
 /** Direct SQL access for seeding and checking, independent of any app's lifecycle. */
 export function testDb(databaseUrl: string): Pool {
@@ -126,7 +127,7 @@ export function tokenService(appSecret: string): TokenService {
 }
 
 /** A header exactly as sent (mailparser turns List-* headers into objects). */
-export function rawHeader(mail: { parsed: { headerLines: Array<{ key: string; line: string }> } }, name: string) {
+export function rawHeader(mail: ReceivedMail, name: string): string | undefined {
   const line = mail.parsed.headerLines.find((h) => h.key === name.toLowerCase())?.line;
   return line === undefined
     ? undefined

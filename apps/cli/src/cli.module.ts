@@ -5,6 +5,7 @@ import { QueuesModule } from '@app/queues';
 import { ObservabilityModule } from '@app/observability';
 import { SubscriptionsModule } from '@app/subscriptions';
 import { ArticlesModule } from '@app/articles';
+import { DigestsModule } from '@app/digests';
 
 /** What operator commands need: the feature services, no HTTP server and no queue processors. */
 @Module({
@@ -15,6 +16,7 @@ import { ArticlesModule } from '@app/articles';
     ObservabilityModule,
     SubscriptionsModule,
     ArticlesModule,
+    DigestsModule,
   ],
 })
 export class CliModule {}
