@@ -32,7 +32,11 @@ export class PageRenderer {
 
   render(name: string, data: Record<string, unknown>, options: PageOptions): string {
     const body = this.template(name)(data);
-    return this.template('layout')({ ...options, body: new Handlebars.SafeString(body) });
+    return this.template('layout')({
+      ...options,
+      bodyClass: options.bare ? 'bare' : '',
+      body: new Handlebars.SafeString(body),
+    });
   }
 
   private template(name: string): Handlebars.TemplateDelegate {
