@@ -6,7 +6,8 @@ import { DataSource, EntityManager } from 'typeorm';
 export interface QueuedDelivery {
   id: string;
   subscriberId: string;
-  email: string;
+  /** Null once the reader is erased. */
+  email: string | null;
   name: string | null;
   attempts: number;
 }

@@ -118,6 +118,11 @@ export class DeliveryService {
     const release = await this.throttle.acquire();
     try {
       const { issue, tally } = ctx;
+      if (!row.email) {
+        // Erased while queued: there is no address any more.
+        if (await this.deliveries.markSkipped(row.id, 'reader erased')) tally.skipped++;
+        return;
+      }
       const check = await this.deliveries.sendability(row, issue.newsletterId, this.suppression.hashesOf(row.email));
       if (!check.queued) return;
       if (!check.subscribed || check.suppressed) {
@@ -148,7 +153,7 @@ export class DeliveryService {
           headers: this.headers.forSubscriber(unsubscribeUrl, { slug: issue.slug, name: issue.name }),
         });
       } catch (err) {
-        await this.recordFailure(ctx, row, err instanceof MailSendError ? err : new MailSendError(err));
+        await this.recordFailure(ctx, row.id, row.email, err instanceof MailSendError ? err : new MailSendError(err));
         return;
       }
       ctx.durations.push((performance.now() - started) / 1000);
@@ -158,16 +163,17 @@ export class DeliveryService {
     }
   }
 
-  private async recordFailure(ctx: BatchContext, row: QueuedDelivery, failure: MailSendError): Promise<void> {
-    const reason = failure.responseCode ? `${failure.message}` : `${failure.kind} failure: ${failure.message}`;
+  private async recordFailure(ctx: BatchContext, deliveryId: string, email: string, failure: MailSendError) {
+    // SMTP replies carry their code in the message; connection errors get their class.
+    const reason = failure.responseCode ? failure.message : `${failure.kind} failure: ${failure.message}`;
     if (failure.kind === 'permanent') {
-      if (await this.deliveries.markFailed(row.id, reason)) ctx.tally.failed++;
+      if (await this.deliveries.markFailed(deliveryId, reason)) ctx.tally.failed++;
       if (failure.responseCode && HARD_BOUNCE_CODES.has(failure.responseCode)) {
-        await this.suppression.suppress(row.email, 'hard_bounce', reason);
+        await this.suppression.suppress(email, 'hard_bounce', reason);
       }
       return;
     }
-    const status = await this.deliveries.recordTemporaryFailure(row.id, reason, MAX_DELIVERY_ATTEMPTS);
+    const status = await this.deliveries.recordTemporaryFailure(deliveryId, reason, MAX_DELIVERY_ATTEMPTS);
     if (status === 'failed') ctx.tally.failed++;
     if (status === 'queued') {
       ctx.tally.retryLater++;
