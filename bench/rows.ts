@@ -1,5 +1,6 @@
 /** Turns each suite's figures into table rows with their targets (issue 7). */
 import { BareSendResult } from './lib/bare-send';
+import { CpuWindow } from './lib/cpu';
 import { atLeast, atMost, both, ratio, Row } from './lib/report';
 import { FanoutResult } from './suites/fanout';
 import { PersonaliseResult } from './suites/personalise';
@@ -47,7 +48,8 @@ export function fanoutRows(f: FanoutFigures, largeReaders: number): Row[] {
       verdict: problem ? 'FAIL' : atLeast(r, 0.8),
       note:
         `baseline: ${n(f.readers)} copies of ${f.baselineSource} (${n(Math.round(bare?.bytesPerMessage ?? 0))} B) composed by a ` +
-        `nodemailer pool, ${conn}, TCP_NODELAY; pipeline messages average ${n(one.bytesPerMessage)} B` +
+        `nodemailer pool, ${conn}, TCP_NODELAY (CPU: ${bare ? describeCores(bare.cpu) : '—'}); pipeline messages ` +
+        `average ${n(one.bytesPerMessage)} B` +
         (problem ? `; DELIVERY PROBLEM: ${problem}` : ''),
     });
     rows.push({
@@ -59,7 +61,7 @@ export function fanoutRows(f: FanoutFigures, largeReaders: number): Row[] {
       verdict: f.readers >= 100_000 ? atLeast(one.messagesPerSecond, 1000) : 'info',
       note:
         `${(one.elapsedMs / 1000).toFixed(1)} s from POST to last message accepted; CPU during the run: ` +
-        describeCores(one) +
+        describeCores(one.cpu) +
         (f.readers < 100_000 ? '; the target is set at 100,000 readers: run --full' : '') +
         (one.articlesVia === 'sql' ? '; articles seeded by SQL (POST /admin/articles unavailable)' : ''),
     });
@@ -71,7 +73,9 @@ export function fanoutRows(f: FanoutFigures, largeReaders: number): Row[] {
       value: bareRaw.messagesPerSecond,
       unit: 'msg/s',
       verdict: 'info',
-      note: 'the same message pre-built as MIME and handed to the pool as `raw`: the SMTP path alone, for reference',
+      note:
+        'the same message pre-built as MIME and handed to the pool as `raw`: the SMTP path alone, for reference ' +
+        `(CPU: ${describeCores(bareRaw.cpu)})`,
     });
   }
   if (one) {
@@ -113,17 +117,17 @@ export function fanoutRows(f: FanoutFigures, largeReaders: number): Row[] {
       ratio: ratio(two.messagesPerSecond, one?.messagesPerSecond),
       target: 'report (baseline: 1 worker)',
       verdict: problem ? 'FAIL' : 'info',
-      note: `each worker ${conn}; CPU: ${describeCores(two)}` + (problem ? `; DELIVERY PROBLEM: ${problem}` : ''),
+      note: `each worker ${conn}; CPU: ${describeCores(two.cpu)}` + (problem ? `; DELIVERY PROBLEM: ${problem}` : ''),
     });
   }
   return rows;
 }
 
-function describeCores(r: FanoutResult): string {
-  const parts = Object.entries(r.cpu.cores)
+function describeCores(cpu: CpuWindow): string {
+  const parts = Object.entries(cpu.cores)
     .sort((a, b) => b[1] - a[1])
     .map(([g, c]) => `${g} ${c.toFixed(2)}`);
-  return `machine ${Math.round(r.cpu.machineBusy * 100)}% busy (cores: ${parts.join(', ')})`;
+  return `machine ${Math.round(cpu.machineBusy * 100)}% busy (cores: ${parts.join(', ')})`;
 }
 
 export function personaliseRows(r: PersonaliseResult): Row[] {

@@ -1,4 +1,5 @@
 import { forkTs, request, stop } from './children';
+import { CpuMeter, CpuWindow } from './cpu';
 import { Sink } from './sink';
 
 export interface BareSendResult {
@@ -6,6 +7,7 @@ export interface BareSendResult {
   elapsedMs: number;
   messagesPerSecond: number;
   bytesPerMessage: number;
+  cpu: CpuWindow;
 }
 
 /**
@@ -28,6 +30,8 @@ export async function bareSend(
       sender.proc.once('exit', (code) => reject(new Error(`bare sender exited (${code})\n${sender.tail()}`)));
     });
     await sink.reset();
+    const cpu = new CpuMeter();
+    cpu.start();
     const startedAt = Date.now();
     const reply = await request<{ sent: number; failed: number; firstError?: string }>(
       sender,
@@ -42,12 +46,14 @@ export async function bareSend(
     );
     if (reply.failed) throw new Error(`bare sender: ${reply.failed} sends failed: ${reply.firstError}`);
     const stats = await sink.waitForCount(count, 30_000);
+    const window = cpu.stop({ sender: [sender.proc.pid!], sink: [sink.pid!], bench: [process.pid] });
     const elapsedMs = stats.lastAt - startedAt;
     return {
       count,
       elapsedMs,
       messagesPerSecond: (count * 1000) / elapsedMs,
       bytesPerMessage: stats.bytes / stats.count,
+      cpu: window,
     };
   } finally {
     await stop(sender);
