@@ -1,6 +1,6 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { Pool } from 'pg';
-import { IssueService } from '@app/digests';
+import { IssueService, ReconcilerService } from '@app/digests';
 import { SuppressionService } from '@app/subscriptions';
 import { SmtpSink } from '../helpers/smtp-sink';
 import { createTestEnv, TestEnv, waitFor } from '../helpers/test-env';
@@ -199,5 +199,33 @@ describe('digest delivery (real PostgreSQL, Redis, worker and SMTP sink)', () =>
       expect(mail.parsed.text).not.toContain('First story');
       expect(mail.parsed.text).not.toContain('Second story');
     }
+  });
+
+  it('the reconciler resumes an issue left building without a job and closes one with nothing left to send', async () => {
+    const newsletterId = await seedNewsletter(db, { slug: 'orphan', topics: ['orphan'] });
+    await seedSubscribers(db, newsletterId, 2, 'o');
+    await seedArticles(db, [{ title: 'Orphan story', topics: ['orphan'] }]);
+    // As if the API had created the row while Redis was unreachable: no build job exists.
+    const orphan = (
+      await db.query<{ id: string }>(
+        `INSERT INTO issues (newsletter_id, status) VALUES ($1, 'building') RETURNING id`,
+        [newsletterId],
+      )
+    ).rows[0].id;
+    // As if a worker died between the last delivery and closing the issue.
+    const unclosed = (
+      await db.query<{ id: string }>(`INSERT INTO issues (newsletter_id, status) VALUES ($1, 'sending') RETURNING id`, [
+        await seedNewsletter(db, { slug: 'unclosed' }),
+      ])
+    ).rows[0].id;
+
+    await worker.get(ReconcilerService).reconcile();
+
+    await waitFor(async () => (await issueRow(db, orphan)).status === 'sent', 15000, 'the orphan issue to be sent');
+    expect(sink.messages.map((m) => m.envelopeTo[0]).sort()).toEqual([
+      'readero1@example.test',
+      'readero2@example.test',
+    ]);
+    expect((await issueRow(db, unclosed)).status).toBe('sent');
   });
 });
