@@ -58,6 +58,8 @@ interface BatchContext {
 }
 
 const COMPILED_CACHE_LIMIT = 16;
+/** About 7 seconds of retrying in all. */
+const MARK_SENT_ATTEMPTS = 5;
 
 /**
  * Sends one batch of an issue. Each message: a send-time check in Postgres (still
@@ -157,9 +159,25 @@ export class DeliveryService {
         return;
       }
       ctx.durations.push((performance.now() - started) / 1000);
-      if (await this.deliveries.markSent(row.id, messageId)) tally.sent++;
+      if (await this.recordSent(row.id, messageId)) tally.sent++;
     } finally {
       release();
+    }
+  }
+
+  /**
+   * The message has left: the row must say so, or a retry would send it again. A brief
+   * database hiccup here is waited out rather than turned into a duplicate.
+   */
+  private async recordSent(deliveryId: string, messageId: string): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.deliveries.markSent(deliveryId, messageId);
+      } catch (err) {
+        if (attempt >= MARK_SENT_ATTEMPTS) throw err;
+        this.logger.warn(`delivery ${deliveryId} sent but not yet recorded (${(err as Error).message}); retrying`);
+        await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+      }
     }
   }
 
