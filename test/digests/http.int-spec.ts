@@ -1,6 +1,8 @@
+/// <reference lib="dom" />
 import { INestApplicationContext } from '@nestjs/common';
 import { XMLParser } from 'fast-xml-parser';
 import { Pool } from 'pg';
+import { chromium } from 'playwright-core';
 import { RunningApi, startApi } from '../helpers/api-app';
 import { SmtpSink } from '../helpers/smtp-sink';
 import { createTestEnv, TestEnv, waitFor } from '../helpers/test-env';
@@ -142,5 +144,32 @@ describe('issues over HTTP: admin routes, web version, archive and feed', () => 
     expect(items).toHaveLength(1);
     expect(items[0].title).toBe('Markets Daily: Rates on hold <again>');
     expect(items[0].link).toBe(`http://localhost:3000${webPath}`);
+  });
+
+  it('shows the web version and the archive readably on a 375 px phone screen', async () => {
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 375, height: 800 } });
+      const violations: string[] = [];
+      page.on('console', (msg) => {
+        if (/Content Security Policy/i.test(msg.text())) violations.push(msg.text());
+      });
+      await page.goto(`${api.baseUrl}/archive/markets-daily`);
+      await page.getByRole('link', { name: 'Markets Daily: Rates on hold <again>' }).click();
+      await page.waitForURL(/\/issues\/[0-9a-f-]+\/rates-on-hold-again$/);
+      expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('Markets Daily: Rates on hold <again>');
+      expect(await page.getByRole('heading', { level: 2, name: 'Shares rally' }).isVisible()).toBe(true);
+      const fits = await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+      expect(fits).toBe(true);
+      // The stylesheet applied (strict CSP allows our own files only).
+      const styled = await page.evaluate(() => getComputedStyle(document.querySelector('.card')!).borderRadius);
+      expect(styled).toBe('8px');
+      expect(violations).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 });
