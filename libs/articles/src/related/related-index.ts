@@ -156,10 +156,11 @@ export class RelatedIndex {
     ]);
     const refreshedNorms = new Map<string, number>();
     const results = new Map<string, { duplicateOf: string | null; scored: ScoredCandidate[] }>();
-    for (const target of targets) {
+    // Scoring only reads: a bulk import scores a few articles at a time.
+    await forEachConcurrently(targets, RELATED_SCORING.scoringConcurrency, async (target) => {
       const scored = await this.scoreNeighbours(target, documents, df, refreshedNorms);
       results.set(target.id, { duplicateOf: originalOf(target, scored), scored });
-    }
+    });
     const duplicates = new Set([...results].filter(([, r]) => r.duplicateOf).map(([id]) => id));
     const pairs = new Map<string, Pair>();
     const add = (articleId: string, relatedId: string, score: number) => {
@@ -213,8 +214,9 @@ export class RelatedIndex {
   /**
    * Candidates from the inverted index (and shared topics), then scored: cosine
    * of TF-IDF vectors with the current document frequencies. The dot product is
-   * exact; a candidate's norm is the one stored at indexing, recomputed when
-   * the archive has grown enough since to shift the frequencies. Best first.
+   * exact; candidates are ranked with the norm stored at indexing, and the best
+   * of them are re-scored with their exact norm (written back when the stored
+   * one had gone stale). Best first.
    */
   private async scoreNeighbours(
     target: TargetArticle,
@@ -270,12 +272,13 @@ export class RelatedIndex {
     }));
     const approximate = (c: (typeof candidates)[number]) =>
       relatedScore(c.norm > 0 ? c.dot / c.norm : 0, target, c.meta);
-    // Exact norms for the stale and for the front runners: near-duplicates share their rarest
-    // terms, whose frequencies move most, so the list and the duplicate test get exact cosines.
-    const front = [...candidates]
+    // Exact norms for the front runners (stale ones are written back): near-duplicates share
+    // their rarest terms, whose frequencies move most, so the list and the duplicate test get
+    // exact cosines. Bounded work per article, however stale the archive (say, after a bulk load).
+    const exact = [...candidates]
       .sort((a, b) => approximate(b) - approximate(a))
-      .slice(0, RELATED_SCORING.exactRescore);
-    const exact = [...new Set([...candidates.filter((c) => c.stale), ...front].map((c) => c.id))];
+      .slice(0, RELATED_SCORING.exactRescore)
+      .map((c) => c.id);
     if (exact.length) {
       const fresh: Array<{ id: string; norm: number }> = await this.dataSource.query(NORMS_SQL, [exact, documents]);
       const byId = new Map(fresh.map((f) => [f.id, Number(f.norm)]));
@@ -401,14 +404,20 @@ LEFT JOIN (
 ) d ON d.article_id = a.id
 WHERE a.id = ANY($3::uuid[])`;
 
-/** Norms with the current document frequencies ($2 = archive size). */
+/**
+ * Norms with the current document frequencies ($2 = archive size). Frequencies
+ * are looked up term by term (an index probe each), so the cost follows the
+ * candidates' terms, not the size of the vocabulary.
+ */
 const NORMS_SQL = `
-SELECT t.article_id AS id, sqrt(sum((t.tf * ln(1 + $2::float8 / greatest(s.df, 1))) ^ 2)) AS norm
-FROM article_terms t JOIN article_term_stats s ON s.term = t.term
+SELECT t.article_id AS id,
+       sqrt(sum((t.tf * ln(1 + $2::float8 / greatest(
+         coalesce((SELECT s.df FROM article_term_stats s WHERE s.term = t.term), 1), 1))) ^ 2)) AS norm
+FROM article_terms t
 WHERE t.article_id = ANY($1::uuid[])
 GROUP BY t.article_id`;
 
-/** A stored norm is trusted until the archive has grown by a fifth since it was computed. */
+/** A stored norm is refreshed once the archive has grown by a fifth since it was computed. */
 function isStale(norm: number, computedAt: number, documents: number): boolean {
   return norm <= 0 || documents > computedAt * 1.2;
 }
@@ -430,6 +439,14 @@ function cameFirst(
   const published = a.publishedAt.getTime() - b.publishedAt.getTime();
   if (published !== 0) return published < 0;
   return a.id < b.id;
+}
+
+async function forEachConcurrently<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
 
 function cmp(a: string, b: string): number {

@@ -26,6 +26,8 @@ export const RELATED_SCORING = {
   minScore: 0.05,
   /** Related articles stored per article (the API shows the first 5 by default). */
   keep: 10,
+  /** Articles of one batch scored at the same time (each on its own database connection). */
+  scoringConcurrency: 3,
   /** Existing articles a new one may enter the list of (its best-scored candidates). */
   displaceInto: 50,
 } as const;
