@@ -1,5 +1,5 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { chownSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,9 +76,16 @@ export class PrivatePostgres {
     ]);
   }
 
-  /** Fast shutdown: open connections are cut, as in a crash or failover. */
-  async stop(): Promise<void> {
-    await this.exec('pg_ctl', ['-D', join(this.dir, 'data'), '-m', 'fast', '-w', 'stop']);
+  /**
+   * 'fast': open connections are cut, transactions rolled back (a clean failover).
+   * 'immediate': every backend quits on the spot, as in a crash; recovery runs on start.
+   */
+  async stop(mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
+    await this.exec('pg_ctl', ['-D', join(this.dir, 'data'), '-m', mode, '-w', 'stop']);
+  }
+
+  get running(): boolean {
+    return existsSync(join(this.dir, 'data', 'postmaster.pid'));
   }
 
   async destroy(): Promise<void> {

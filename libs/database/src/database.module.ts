@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, AppConfig } from '@app/config';
+import { ConnectionErrorListener } from './connection-errors';
 import { dataSourceOptions } from './data-source';
 import { ENTITIES } from './entities';
 
@@ -18,6 +19,7 @@ import { ENTITIES } from './entities';
     }),
     TypeOrmModule.forFeature(ENTITIES),
   ],
+  providers: [ConnectionErrorListener],
   exports: [TypeOrmModule],
 })
 export class DatabaseModule {}

@@ -1,0 +1,164 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { Client, Pool } from 'pg';
+import { IssueService } from '@app/digests';
+import { migrate } from '@app/database';
+import { createTestEnv, TestEnv, waitFor } from '../helpers/test-env';
+import { RunningApi, startApi } from '../helpers/api-app';
+import { startWorker } from '../helpers/worker-app';
+import { signBody } from '../trust/trust-helpers';
+import { FaultySmtpServer } from './faulty-smtp';
+import { PrivatePostgres } from './private-services';
+import { deliveryStatuses, issueStatus, readerAddresses, seedDigest, sql, waitForIssueSent } from './fault-fixtures';
+
+const SEND_CONCURRENCY = 4;
+const READERS = 150;
+
+/**
+ * PostgreSQL (a private cluster of this test, never the machine's) stops while readers
+ * sign up and while an issue is being sent. The API answers 503 with a JSON error,
+ * nothing is half-written, and everything resumes when the database returns.
+ */
+describe('fault: PostgreSQL stopped during sign-ups and during a send', () => {
+  let pg: PrivatePostgres;
+  let env: TestEnv;
+  let smtp: FaultySmtpServer;
+  let api: RunningApi;
+  let worker: INestApplicationContext;
+  let db: Pool;
+
+  beforeAll(async () => {
+    pg = await PrivatePostgres.create();
+    const databaseUrl = pg.url('dispatch_fault_pg');
+    smtp = await new FaultySmtpServer().start();
+    env = await createTestEnv('fault_pg', {
+      DATABASE_URL: databaseUrl,
+      SMTP_URL: smtp.url,
+      SEND_CONCURRENCY: String(SEND_CONCURRENCY),
+      SEND_RATE_PER_SECOND: '60',
+      RECONCILE_INTERVAL_SECONDS: '2',
+    });
+    await migrate(databaseUrl);
+    db = sql(databaseUrl);
+    api = await startApi();
+    worker = await startWorker();
+  }, 60000);
+  afterAll(async () => {
+    await worker?.close();
+    await api?.close();
+    await db?.end();
+    await smtp?.stop();
+    await env?.cleanup();
+    await pg?.destroy();
+  });
+
+  const subscribe = (email: string) =>
+    fetch(`${api.baseUrl}/subscriptions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, newsletters: ['morning'], consent: true }),
+    });
+  const rowsFor = async (email: string) => {
+    const { rows } = await db.query(
+      `SELECT (SELECT count(*)::int FROM subscriptions x WHERE x.subscriber_id = s.id) AS subscriptions,
+              (SELECT count(*)::int FROM consent_events e WHERE e.subscriber_id = s.id) AS events
+       FROM subscribers s WHERE s.email = $1`,
+      [email],
+    );
+    return rows[0] ?? null;
+  };
+  const expectUnavailable = async (res: Response) => {
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await res.json()).toMatchObject({ statusCode: 503, message: expect.any(String) });
+  };
+
+  it('sign-ups: 503 JSON while it is down, no half-written sign-up, and back to normal when it returns', async () => {
+    await db.query(`INSERT INTO newsletters (slug, name) VALUES ('morning', 'Morning Briefing')`);
+    expect((await subscribe('before@example.com')).status).toBe(202);
+
+    // Hold a lock so the next sign-up stops half-way through its transaction (reader row
+    // written, subscription row waiting), then stop the database under it.
+    const locker = new Client({ connectionString: pg.url('dispatch_fault_pg') });
+    locker.on('error', () => undefined);
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE subscriptions IN ACCESS EXCLUSIVE MODE');
+    const midway = subscribe('midway@example.com');
+    await waitFor(
+      async () =>
+        // From another connection: inside a transaction, pg_stat_activity is a frozen snapshot.
+        (
+          await db.query(
+            `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO subscriptions%'`,
+          )
+        ).rowCount === 1,
+      10000,
+      'the sign-up to wait inside its transaction',
+    );
+    // A crash, not a polite shutdown: no backend gets to finish what it was doing.
+    await pg.stop('immediate');
+    try {
+      await expectUnavailable(await midway);
+      await locker.end().catch(() => undefined);
+
+      // While it is down: sign-ups, provider webhooks and operator reads all answer 503 JSON.
+      await expectUnavailable(await subscribe('during@example.com'));
+      const hook = JSON.stringify({ type: 'complaint', email: 'x@example.com', at: new Date().toISOString() });
+      await expectUnavailable(
+        await fetch(`${api.baseUrl}/webhooks/events`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-dispatch-signature': signBody(hook, 'test-webhook-secret-0123456789'),
+          },
+          body: hook,
+        }),
+      );
+      await expectUnavailable(
+        await fetch(`${api.baseUrl}/admin/subscribers/00000000-0000-4000-8000-000000000000/export`, {
+          headers: { authorization: 'Bearer test-admin-token-0123456789' },
+        }),
+      );
+    } finally {
+      await pg.start();
+    }
+    await waitFor(async () => (await subscribe('after@example.com')).status === 202, 20000, 'sign-ups to work again');
+
+    // Nothing half-written: the interrupted and refused sign-ups left no row at all.
+    expect(await rowsFor('midway@example.com')).toBeNull();
+    expect(await rowsFor('during@example.com')).toBeNull();
+    for (const email of ['before@example.com', 'after@example.com']) {
+      expect(await rowsFor(email)).toEqual({ subscriptions: 1, events: 1 });
+    }
+    // The reader who got a 503 retries: stored once, confirmed by one mail.
+    expect((await subscribe('midway@example.com')).status).toBe(202);
+    expect(await rowsFor('midway@example.com')).toEqual({ subscriptions: 1, events: 1 });
+    await smtp.waitForDelivered(3);
+    const copies = smtp.copiesPerRecipient();
+    expect([...copies.keys()].sort()).toEqual(['after@example.com', 'before@example.com', 'midway@example.com']);
+    expect([...copies.values()].every((c) => c.length === 1)).toBe(true);
+  });
+
+  it('a send: stopped mid-way, it resumes when the database returns; nobody is missing', async () => {
+    smtp.delivered.length = 0;
+    const newsletterId = await seedDigest(db, 'pgsend', READERS);
+    const issueId = await worker.get(IssueService).createNow('pgsend');
+    await smtp.waitForDelivered(30);
+    await pg.stop();
+    const sentBeforeOutage = smtp.delivered.length;
+    expect(sentBeforeOutage).toBeLessThan(READERS);
+    await pg.start();
+    await waitForIssueSent(db, issueId, 90000);
+
+    const copies = smtp.copiesPerRecipient();
+    expect([...copies.keys()].sort()).toEqual(await readerAddresses(db, newsletterId));
+    // A message accepted by the mail server just as the database went away could not be
+    // marked sent, so it is sent again: the same message (same Message-ID), and at most one
+    // per send that was in flight.
+    const twice = [...copies.values()].filter((c) => c.length > 1);
+    expect(twice.length).toBeLessThanOrEqual(SEND_CONCURRENCY);
+    for (const c of twice) expect(new Set(c.map((d) => d.messageId)).size).toBe(1);
+    expect(await deliveryStatuses(db, issueId)).toEqual({ sent: READERS });
+    expect(await issueStatus(db, issueId)).toMatchObject({ status: 'sent', sent: READERS, failed: 0 });
+  });
+});
