@@ -1,0 +1,102 @@
+import { Pool } from 'pg';
+import { createTestEnv, TestEnv, waitFor } from '../helpers/test-env';
+import { RunningApi, startApi } from '../helpers/api-app';
+import { WorkerProcess } from '../helpers/worker-process';
+import { FaultySmtpServer } from './faulty-smtp';
+import { deliveryStatuses, issueStatus, readerAddresses, seedDigest, sql, waitForIssueSent } from './fault-fixtures';
+
+const READERS = 240;
+const SEND_CONCURRENCY = 4;
+
+/**
+ * A real worker process is SIGKILLed at several points of one send, and started again
+ * each time: while messages are in the middle of their SMTP conversation, mid-batch
+ * after many were accepted, and again while the next process is resuming. At the end
+ * nobody is missing; the only possible second copies are messages the server had
+ * accepted when a process died before recording them (same Message-ID, at most the
+ * sends in flight per kill).
+ */
+describe('fault: worker SIGKILLed at several points of a send', () => {
+  let env: TestEnv;
+  let smtp: FaultySmtpServer;
+  let api: RunningApi;
+  let db: Pool;
+  let worker: WorkerProcess | null = null;
+
+  beforeAll(async () => {
+    smtp = await new FaultySmtpServer().start();
+    env = await createTestEnv('fault_kill', {
+      SMTP_URL: smtp.url,
+      SEND_CONCURRENCY: String(SEND_CONCURRENCY),
+      SEND_RATE_PER_SECOND: '60',
+      RECONCILE_INTERVAL_SECONDS: '1',
+    });
+    db = sql(env.databaseUrl);
+    api = await startApi();
+  });
+  afterAll(async () => {
+    await worker?.ensureStopped();
+    await api?.close();
+    await smtp?.stop();
+    await db?.end();
+    await env?.cleanup();
+  });
+
+  const kill = async () => {
+    const ended = await worker!.stop('SIGKILL');
+    expect(ended.signal).toBe('SIGKILL');
+    worker = null;
+  };
+
+  it('leaves every reader with their copy', async () => {
+    const newsletterId = await seedDigest(db, 'killed', READERS);
+    const res = await fetch(`${api.baseUrl}/admin/newsletters/killed/issues`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${env.adminToken}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(res.status).toBe(202);
+    const { id: issueId } = (await res.json()) as { id: string };
+
+    // 1. Killed while its first messages are mid-conversation (the server has not answered).
+    smtp.mode = 'hold';
+    worker = await WorkerProcess.start();
+    await waitFor(() => smtp.heldCount > 0, 30000, 'messages in an SMTP conversation');
+    await kill();
+    smtp.release();
+    smtp.mode = 'accept';
+    expect(smtp.delivered).toHaveLength(0);
+
+    // 2. Killed mid-batch, with a good part of the issue accepted.
+    worker = await WorkerProcess.start();
+    await smtp.waitForDelivered(60, 60000);
+    await kill();
+    const afterSecondKill = smtp.delivered.length;
+    expect(afterSecondKill).toBeLessThan(READERS);
+
+    // 3. Killed again while the next process is resuming the send.
+    worker = await WorkerProcess.start();
+    await smtp.waitForDelivered(afterSecondKill + 20, 60000);
+    await kill();
+    expect(smtp.delivered.length).toBeLessThan(READERS);
+
+    worker = await WorkerProcess.start();
+    await waitForIssueSent(db, issueId, 90000);
+
+    const copies = smtp.copiesPerRecipient();
+    expect([...copies.keys()].sort()).toEqual(await readerAddresses(db, newsletterId));
+    const twice = [...copies.values()].filter((c) => c.length > 1);
+    expect(twice.length).toBeLessThanOrEqual(2 * SEND_CONCURRENCY);
+    for (const c of twice) {
+      expect(c).toHaveLength(2);
+      expect(new Set(c.map((d) => d.messageId)).size).toBe(1);
+    }
+    expect(await deliveryStatuses(db, issueId)).toEqual({ sent: READERS });
+    expect(await issueStatus(db, issueId)).toMatchObject({
+      status: 'sent',
+      recipients: READERS,
+      sent: READERS,
+      failed: 0,
+    });
+  }, 240000);
+});
