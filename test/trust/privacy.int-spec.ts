@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { getQueueToken } from '@nestjs/bullmq';
@@ -122,6 +123,37 @@ describe('privacy rights: export, erasure, consent proof', () => {
     }
   });
 
+  it('consent proof from the real flow: API sign-up and confirmation, with the exact consent wording', async () => {
+    const post = (path: string, body: unknown, ua: string) =>
+      fetch(`${api.baseUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': ua },
+        body: JSON.stringify(body),
+      });
+    const signUp = await post(
+      '/subscriptions',
+      { email: 'proof@example.com', newsletters: ['sport'], consent: true, source: 'article-footer' },
+      'SignupBrowser/1.0',
+    );
+    expect(signUp.status).toBe(202);
+    const [{ id }] = await db.query(`SELECT id FROM subscribers WHERE email = 'proof@example.com'`);
+    const confirmToken = tokens.sign({ subscriberId: id, newsletterId: ALL_NEWSLETTERS, purpose: 'confirm' });
+    expect((await post('/confirm', { token: confirmToken }, 'ConfirmBrowser/2.0')).status).toBe(200);
+
+    const { proofs } = await (await get(`/admin/subscribers/${id}/consent`)).json();
+    expect(proofs).toHaveLength(1);
+    const [proof] = proofs;
+    expect(proof).toMatchObject({
+      newsletter: 'sport',
+      status: 'active',
+      consent: { action: 'subscribe', source: 'article-footer', ip: '127.0.0.1', userAgent: 'SignupBrowser/1.0' },
+      confirmation: { method: 'double-opt-in', event: { action: 'confirm', userAgent: 'ConfirmBrowser/2.0' } },
+    });
+    expect(proof.consentText).toContain('Sport Weekly');
+    expect(createHash('sha256').update(proof.consentText).digest('hex')).toBe(proof.consent.consentTextSha256);
+    expect(Date.parse(proof.confirmation.event.at)).toBeGreaterThanOrEqual(Date.parse(proof.consent.at));
+  });
+
   it("a reader's own export: the preferences page asks, a mailed link downloads; other tokens are refused", async () => {
     const transactional = api.app.get<Queue>(getQueueToken('transactional'));
     const preferences = tokens.sign({ subscriberId: jane, newsletterId: ALL_NEWSLETTERS, purpose: 'preferences' });
@@ -135,7 +167,11 @@ describe('privacy rights: export, erasure, consent proof', () => {
 
     expect((await post(JSON.stringify({ token: unsubscribe }))).status).toBe(400);
     expect((await post(JSON.stringify({ token: 'garbage' }))).status).toBe(400);
-    expect((await transactional.getJobs(['waiting', 'delayed', 'active'])).length).toBe(0);
+    const exportJobs = async () =>
+      (await transactional.getJobs(['waiting', 'delayed', 'active', 'completed'])).filter(
+        (j) => j.name === 'send-data-export',
+      );
+    expect(await exportJobs()).toEqual([]);
 
     expect((await post(JSON.stringify({ token: preferences }))).status).toBe(202);
     // The form post (what the preferences page sends) gets a page, and repeats queue no second mail.
@@ -146,8 +182,7 @@ describe('privacy rights: export, erasure, consent proof', () => {
     });
     expect(form.status).toBe(200);
     expect(await form.text()).toContain('Check your inbox');
-    const jobs = await transactional.getJobs(['waiting', 'delayed', 'active', 'completed']);
-    expect(jobs.map((j) => [j.name, j.data])).toEqual([['send-data-export', { subscriberId: jane }]]);
+    expect((await exportJobs()).map((j) => j.data)).toEqual([{ subscriberId: jane }]);
 
     const exportToken = tokens.sign({ subscriberId: jane, newsletterId: ALL_NEWSLETTERS, purpose: 'export' });
     const download = await fetch(`${api.baseUrl}/preferences/export?token=${encodeURIComponent(exportToken)}`);

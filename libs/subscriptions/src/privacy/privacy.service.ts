@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { CLOCK, Clock, maskEmail, normaliseEmail } from '@app/common';
 import { jobId, JobQueue } from '@app/queues';
+import { consentText, isKnownConsentVersion } from '../consent/consent-text';
 import { SuppressionService, SuppressionStatus } from '../suppression/suppression.service';
 
 export class SubscriberNotFoundError extends Error {
@@ -85,6 +86,8 @@ export interface ConsentProof {
   confirmedAt: string | null;
   /** The event where the reader gave consent: when, where, and which consent text. */
   consent: ConsentEventView | null;
+  /** The exact wording the reader agreed to, when it can be rebuilt from its version and matches the recorded sha256. */
+  consentText: string | null;
   /** How the address was confirmed: double opt-in click, a preference change by an already confirmed reader, or an import with its provenance. */
   confirmation: { method: 'double-opt-in' | 'preferences' | 'import'; event: ConsentEventView } | null;
 }
@@ -237,11 +240,13 @@ export class PrivacyService {
       ),
       this.consentRows(subscriberId),
     ]);
+    const names = await this.newsletterNames(events.flatMap((e) => e.newsletters));
     return {
       subscriberId,
-      proofs: active.map((s: { slug: string; name: string; confirmed_at: Date | null }) =>
-        proofFor(s.slug, s.name, s.confirmed_at, events),
-      ),
+      proofs: active.map((s: { slug: string; name: string; confirmed_at: Date | null }) => {
+        const proof = proofFor(s.slug, s.name, s.confirmed_at, events);
+        return { ...proof, consentText: proof.consent ? wordingOf(proof.consent, s.name, names) : null };
+      }),
     };
   }
 
@@ -277,6 +282,14 @@ export class PrivacyService {
     ]);
     if (!rows.length) throw new SubscriberNotFoundError();
     return rows[0];
+  }
+
+  private async newsletterNames(slugs: string[]): Promise<Map<string, string>> {
+    const rows: Array<{ slug: string; name: string }> = await this.db.query(
+      `SELECT slug, name FROM newsletters WHERE slug = ANY($1::text[])`,
+      [[...new Set(slugs)]],
+    );
+    return new Map(rows.map((r) => [r.slug, r.name]));
   }
 
   private consentRows(subscriberId: string): Promise<ConsentRow[]> {
@@ -356,6 +369,7 @@ function proofFor(slug: string, name: string, confirmedAt: Date | null, events: 
     status: 'active',
     confirmedAt: iso(confirmedAt),
     consent: consent ? consentView(consent) : null,
+    consentText: null,
     confirmation,
   };
 }
@@ -366,6 +380,22 @@ function activates(e: ConsentRow, slug: string): boolean {
   if (e.action !== 'preferences') return false;
   const added = e.details?.added;
   return !Array.isArray(added) || added.includes(slug);
+}
+
+/**
+ * Rebuilds the consent wording from its version: the hosted page's text, the text naming
+ * this newsletter (embedded box), or naming all the event's newsletters (API sign-ups).
+ * Only returned when its sha256 is the one recorded, so it is exactly what was shown.
+ */
+function wordingOf(consent: ConsentEventView, newsletterName: string, names: Map<string, string>): string | null {
+  const { consentVersion: version, consentTextSha256: sha256 } = consent;
+  if (!version || !sha256 || !isKnownConsentVersion(version)) return null;
+  const eventNames = consent.newsletters.map((slug) => names.get(slug)).filter((n): n is string => Boolean(n));
+  for (const shown of [null, [newsletterName], eventNames]) {
+    const candidate = consentText(shown, version);
+    if (candidate.sha256 === sha256) return candidate.text;
+  }
+  return null;
 }
 
 function lastOf<T>(items: T[], predicate: (item: T) => boolean): T | undefined {
