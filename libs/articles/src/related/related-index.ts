@@ -49,8 +49,9 @@ interface Pair {
  * frequencies inside the caller's ingestion transaction. `relate()` then finds
  * each article's neighbours: candidates come from the postings of the
  * article's strongest terms (plus articles sharing a topic nearest in time),
- * and only those candidates are scored, by exact TF-IDF cosine with the
- * current document frequencies, a shared-topic boost and a recency decay.
+ * and only those candidates are scored: TF-IDF cosine with the current
+ * document frequencies (exact for the front runners), a shared-topic boost and
+ * a recency decay. No query touches more than the candidates' own postings.
  * The article's own list is replaced, and it enters the lists of the articles
  * it beats (their weakest entries are displaced). Near-duplicates (the same
  * story re-posted) are never listed.
@@ -197,7 +198,7 @@ export class RelatedIndex {
       [ids],
     );
     const byId = new Map(rows.map((r) => [r.id, r]));
-    // Keep the caller's order: within a batch, earlier articles are scored first.
+    // In the caller's order (ids the database no longer knows are skipped).
     return ids
       .map((id) => byId.get(id))
       .filter((r): r is (typeof rows)[number] => r !== undefined)
