@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { createTestEnv, TestEnv } from '../helpers/test-env';
 import { RunningApi, startApi } from '../helpers/api-app';
@@ -5,6 +6,17 @@ import { postWebhook, Seeder, signBody, tableText } from './trust-helpers';
 
 const SECRET = 'test-webhook-secret-0123456789';
 const DAY = 24 * 3600 * 1000;
+const MAILGUN_KEY = 'key-mailgun-signing-0123456789';
+
+/** A Mailgun webhook body as Mailgun signs it: hex HMAC-SHA256(signing key, timestamp + token). */
+function mailgunBody(eventData: Record<string, unknown>, options: { key?: string; ageSeconds?: number } = {}) {
+  const timestamp = String(Math.floor(Date.now() / 1000) - (options.ageSeconds ?? 0));
+  const token = `tok${Math.random().toString(36).slice(2)}`;
+  const signature = createHmac('sha256', options.key ?? MAILGUN_KEY)
+    .update(timestamp + token)
+    .digest('hex');
+  return JSON.stringify({ signature: { timestamp, token, signature }, 'event-data': eventData });
+}
 
 describe('POST /webhooks/events: bounces, complaints, suppression', () => {
   let env: TestEnv;
@@ -14,7 +26,7 @@ describe('POST /webhooks/events: bounces, complaints, suppression', () => {
   let issueId: string;
 
   beforeAll(async () => {
-    env = await createTestEnv('trust_webhooks');
+    env = await createTestEnv('trust_webhooks', { MAILGUN_WEBHOOK_SIGNING_KEY: MAILGUN_KEY });
     api = await startApi();
     db = api.app.get(DataSource);
     seed = new Seeder(db);
@@ -181,5 +193,55 @@ describe('POST /webhooks/events: bounces, complaints, suppression', () => {
     expect((await fetch(url, { method: 'DELETE', headers: admin() })).status).toBe(404);
     const left = await db.query(`SELECT reason FROM suppressions ORDER BY reason`);
     expect(left.map((r: { reason: string }) => r.reason)).toEqual(['hard_bounce', 'soft_bounces']);
+  });
+
+  describe('Mailgun payloads (POST /webhooks/mailgun, documented mapping)', () => {
+    const post = (body: string) =>
+      fetch(`${api.baseUrl}/webhooks/mailgun`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+    const failed = (recipient: string, severity: string) => ({
+      event: 'failed',
+      severity,
+      recipient,
+      timestamp: Date.now() / 1000,
+      message: { headers: { 'message-id': '20260101.abc@mg.example.com' } },
+      'delivery-status': { code: 550, description: `5.1.1 <${recipient}> does not exist` },
+    });
+
+    it('maps permanent failures to hard bounces, temporary ones to soft bounces, complaints to complaints', async () => {
+      const hard = await post(mailgunBody(failed('mg.gone@example.com', 'permanent')));
+      expect(hard.status).toBe(200);
+      expect(await hard.json()).toMatchObject({ recorded: 1, suppressed: 1, ignored: 0 });
+      const soft = await post(mailgunBody(failed('mg.full@example.com', 'temporary')));
+      expect(await soft.json()).toMatchObject({ recorded: 1, suppressed: 0 });
+      const complaint = await post(
+        mailgunBody({ event: 'complained', recipient: 'mg.angry@example.com', timestamp: Date.now() / 1000 }),
+      );
+      expect(await complaint.json()).toMatchObject({ recorded: 1, suppressed: 1 });
+      const opened = await post(
+        mailgunBody({ event: 'opened', recipient: 'mg.reader@example.com', timestamp: Date.now() / 1000 }),
+      );
+      expect(await opened.json()).toMatchObject({ recorded: 0, ignored: 1 });
+      const rows = await db.query(
+        `SELECT type, message_id, reason FROM email_events WHERE message_id = '20260101.abc@mg.example.com' ORDER BY id`,
+      );
+      expect(rows.map((r: { type: string }) => r.type)).toEqual(['hard_bounce', 'soft_bounce']);
+      expect(rows[0].reason).toContain('550 5.1.1');
+      expect(rows[0].reason).not.toContain('mg.gone@example.com');
+    });
+
+    it('refuses a wrong key and a stale (replayed) request; a malformed one is a 400', async () => {
+      const before = await eventCount();
+      expect(
+        (await post(mailgunBody(failed('x@example.com', 'permanent'), { key: 'another-key-0123456789' }))).status,
+      ).toBe(401);
+      const stale = mailgunBody(failed('x@example.com', 'permanent'), { ageSeconds: 3600 });
+      expect((await post(stale)).status).toBe(401);
+      expect((await post('{"signature": 1}')).status).toBe(400);
+      expect(await eventCount()).toBe(before);
+    });
   });
 });

@@ -54,6 +54,7 @@ const envSchema = z.object({
   SUBSCRIBE_POW_BITS: z.coerce.number().int().min(0).max(32).default(0),
   CAPTCHA_VERIFY_URL: url(['http', 'https']).optional(),
   CAPTCHA_SECRET: z.string().min(1).optional(),
+  MAILGUN_WEBHOOK_SIGNING_KEY: z.string().min(8, 'must be at least 8 characters').optional(),
   FIRST_ISSUE_LOOKBACK_HOURS: z.coerce.number().int().min(1).default(24),
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   FEED_TIMEOUT_MS: z.coerce.number().int().min(100).max(120000).default(15000),
@@ -91,6 +92,8 @@ export interface AppConfig {
   trustProxy: boolean;
   /** Optional anti-bot checks on POST /subscriptions; every configured one must pass. */
   subscribeChallenge: SubscribeChallengeConfig;
+  /** Mailgun's webhook signing key; set, it enables POST /webhooks/mailgun. */
+  mailgunWebhookSigningKey?: string;
   firstIssueLookbackHours: number;
   /** How often the delivery reconciler runs (and workers re-check their job schedulers). */
   reconcileIntervalSeconds: number;
@@ -144,6 +147,7 @@ export function loadConfig(env: Env = process.env, warn: (msg: string) => void =
     subscribeRateLimit: e.SUBSCRIBE_RATE_LIMIT,
     trustProxy: e.TRUST_PROXY,
     subscribeChallenge: challengeFrom(e),
+    mailgunWebhookSigningKey: e.MAILGUN_WEBHOOK_SIGNING_KEY,
     firstIssueLookbackHours: e.FIRST_ISSUE_LOOKBACK_HOURS,
     reconcileIntervalSeconds: e.RECONCILE_INTERVAL_SECONDS,
     feedTimeoutMs: e.FEED_TIMEOUT_MS,

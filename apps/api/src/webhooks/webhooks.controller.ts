@@ -1,29 +1,82 @@
-import { BadRequestException, Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { EmailEventsService, EventsOutcome, EventValidationError, parseProviderEvents } from '@app/subscriptions';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Post,
+  UnauthorizedException,
+  UseGuards,
+} from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import {
+  EmailEventsService,
+  EventsOutcome,
+  EventValidationError,
+  isAuthenticMailgunWebhook,
+  mailgunToProviderEvent,
+  MailgunWebhook,
+  parseMailgunWebhook,
+  parseProviderEvents,
+  ProviderEvent,
+} from '@app/subscriptions';
 import { WebhookSignatureGuard } from './webhook-signature.guard';
 
 /** Provider feedback: bounces, complaints, deliveries (API.md: POST /webhooks/events). */
 @Controller('webhooks')
 export class WebhooksController {
-  constructor(private readonly events: EmailEventsService) {}
+  constructor(
+    private readonly events: EmailEventsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   @Post('events')
   @HttpCode(200)
   @UseGuards(WebhookSignatureGuard)
   async receive(@Body() body: unknown): Promise<EventsOutcome> {
-    return this.events.record(parseBody(body));
+    return this.events.record(validated(() => parseProviderEvents(jsonOf(body))));
+  }
+
+  /**
+   * Mailgun's own webhook format, signed with its webhook signing key (documented mapping in
+   * libs/subscriptions/src/events/mailgun-event.ts). Enabled by MAILGUN_WEBHOOK_SIGNING_KEY.
+   */
+  @Post('mailgun')
+  @HttpCode(200)
+  async receiveMailgun(@Body() body: unknown): Promise<EventsOutcome & { ignored: number }> {
+    const key = this.config.mailgunWebhookSigningKey;
+    if (!key) throw new NotFoundException('Mailgun webhooks are not enabled (MAILGUN_WEBHOOK_SIGNING_KEY)');
+    const webhook: MailgunWebhook = validated(() => parseMailgunWebhook(jsonOf(body)));
+    if (!isAuthenticMailgunWebhook(webhook, key, Date.now())) {
+      throw new UnauthorizedException('missing, invalid or stale Mailgun signature');
+    }
+    const event = mailgunToProviderEvent(webhook);
+    if (!event) return { received: 1, recorded: 0, duplicates: 0, suppressed: 0, ignored: 1 };
+    // The mapped event meets the same rules as a neutral one (address, message id, date range).
+    const events = validated(() => parseProviderEvents({ ...event, at: event.at.toISOString() } as unknown));
+    return { ...(await this.events.record(events)), ignored: 0 };
   }
 }
 
-function parseBody(body: unknown) {
+/**
+ * The body as JSON, parsed here after the signature check, from whatever the body parser
+ * left: raw bytes, text (Amazon SNS posts JSON as text/plain) or already-parsed JSON.
+ */
+function jsonOf(body: unknown): unknown {
+  const text = Buffer.isBuffer(body) ? body.toString('utf8') : body;
+  return typeof text === 'string' ? JSON.parse(text) : text;
+}
+
+/** Runs a parser; any failure is the sender's: 400 naming the fields. */
+function validated<T extends ProviderEvent[] | MailgunWebhook>(parse: () => T): T {
   try {
-    // Parsed here, after the signature check, from whatever the body parser left: raw bytes,
-    // text (Amazon SNS posts JSON as text/plain) or already-parsed JSON.
-    const text = Buffer.isBuffer(body) ? body.toString('utf8') : body;
-    return parseProviderEvents(typeof text === 'string' ? JSON.parse(text) : text);
+    return parse();
   } catch (err) {
     const errors =
-      err instanceof EventValidationError ? err.errors : [{ field: 'body', message: 'must be a JSON event or array' }];
+      err instanceof EventValidationError
+        ? err.errors
+        : [{ field: 'body', message: err instanceof SyntaxError ? 'malformed JSON' : (err as Error).message }];
     throw new BadRequestException({
       statusCode: 400,
       message: errors.map((e) => `${e.field}: ${e.message}`).join('; '),
