@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { DataSource } from 'typeorm';
 import { createTestEnv, TestEnv } from '../helpers/test-env';
@@ -14,7 +15,7 @@ describe('fuzz: webhooks, privacy and admin endpoints never answer 5xx', () => {
   const admin = { authorization: 'Bearer test-admin-token-0123456789' };
 
   beforeAll(async () => {
-    env = await createTestEnv('fuzz_webhooks');
+    env = await createTestEnv('fuzz_webhooks', { MAILGUN_WEBHOOK_SIGNING_KEY: 'key-mailgun-fuzz-0123456789' });
     api = await startApi();
     db = api.app.get(DataSource);
   });
@@ -89,6 +90,47 @@ describe('fuzz: webhooks, privacy and admin endpoints never answer 5xx', () => {
         expect(stored).not.toContain(email.toLowerCase());
       }),
       { numRuns: 60 },
+    );
+  });
+
+  it('Mailgun webhook bodies of any shape (signed or not): 200, 400 or 401, never 5xx', async () => {
+    const eventData = fc.record(
+      {
+        event: fc.oneof(fc.constantFrom('failed', 'complained', 'delivered', 'opened'), fieldValue),
+        severity: fc.oneof(fc.constantFrom('permanent', 'temporary'), fieldValue),
+        recipient: fc.oneof(emailLike, wrongType),
+        timestamp: fc.oneof(fc.constant(Date.now() / 1000), fc.double(), fieldValue),
+        message: fc.oneof(
+          fc.record({ headers: fc.record({ 'message-id': fc.oneof(hostileString, wrongType) }) }),
+          wrongType,
+        ),
+        'delivery-status': fc.oneof(
+          fc.record({ code: fc.oneof(fc.integer(), hostileString), description: hostileString }),
+          wrongType,
+        ),
+      },
+      { requiredKeys: [] },
+    );
+    const body = fc.oneof(
+      fc.tuple(eventData, fc.string({ maxLength: 20 })).map(([data, token]) => {
+        const timestamp = String(Math.floor(Date.now() / 1000));
+        const signature = createHmac('sha256', 'key-mailgun-fuzz-0123456789')
+          .update(timestamp + token)
+          .digest('hex');
+        return JSON.stringify({ signature: { timestamp, token, signature }, 'event-data': data });
+      }),
+      brokenJson,
+    );
+    await fc.assert(
+      fc.asyncProperty(body, async (text) => {
+        const res = await fetch(`${api.baseUrl}/webhooks/mailgun`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: text,
+        });
+        expect([200, 400, 401, 413]).toContain(res.status);
+      }),
+      { numRuns: 200 },
     );
   });
 
