@@ -1,3 +1,4 @@
+import { TextDecoder } from 'node:util';
 import Parser from 'rss-parser';
 import { htmlToPlainText, looksLikeHtml } from '../text/article-html';
 import { isHttpUrl } from '../text/canonical-url';
