@@ -80,6 +80,17 @@ describe('abuse protection on POST /subscriptions', () => {
     expect((await subscribe(behindProxy, 'other@example.com', {}, { 'x-forwarded-for': '203.0.113.11' })).status).toBe(
       202,
     );
+    // Only the proxy's own entry (the right-most) is believed: what the client writes to the
+    // left of it cannot dodge the limit.
+    for (let i = 0; i < 3; i++) {
+      const spoofing = await subscribe(
+        behindProxy,
+        `spoof${i}@example.com`,
+        {},
+        { 'x-forwarded-for': `10.9.9.${i}, 203.0.113.10` },
+      );
+      expect(spoofing.status).toBe(429);
+    }
     // ...and the consent ledger records the reader's address, not the proxy's.
     const [event] = await db.query(
       `SELECT ip FROM consent_events e JOIN subscribers s ON s.id = e.subscriber_id WHERE s.email = 'other@example.com'`,

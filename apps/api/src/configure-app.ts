@@ -34,7 +34,8 @@ export const validationPipe = new ValidationPipe({
 export function configureApp(app: INestApplication): AppConfig {
   const config = app.get<AppConfig>(APP_CONFIG);
   const express = app as NestExpressApplication;
-  express.set('trust proxy', config.trustProxy);
+  // A hop count, never `true`: with `true` the left-most X-Forwarded-For entry (the client's own) would be believed.
+  express.set('trust proxy', config.trustProxyHops);
   express.disable('x-powered-by');
   // Security headers first, so every answer carries them (pages, JSON, errors, static files, the board, /docs).
   express.use(securityHeaders(config));

@@ -3,10 +3,6 @@ import { z } from 'zod';
 const DEV_SECRET = 'dev-only-app-secret-change-me';
 const DEV_ADMIN_TOKEN = 'dev-admin-token';
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
-  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
-
 const url = (protocols: string[]) =>
   z
     .string()
@@ -50,7 +46,11 @@ const envSchema = z.object({
   SEND_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   SEND_RATE_PER_SECOND: z.coerce.number().int().min(0).default(0),
   SUBSCRIBE_RATE_LIMIT: z.coerce.number().int().min(0).default(10),
-  TRUST_PROXY: bool.default('false'),
+  // true/false, or the number of proxies in front of the API (each appends to X-Forwarded-For).
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|yes|no|on|off|[0-9])$/, 'must be true, false or a number of proxy hops (0-9)')
+    .default('false'),
   SUBSCRIBE_POW_BITS: z.coerce.number().int().min(0).max(32).default(0),
   CAPTCHA_VERIFY_URL: url(['http', 'https']).optional(),
   CAPTCHA_SECRET: z.string().min(1).optional(),
@@ -90,6 +90,12 @@ export interface AppConfig {
   /** Sign-ups per client IP per minute; 0 turns the limit off. */
   subscribeRateLimit: number;
   trustProxy: boolean;
+  /**
+   * Proxies in front of the API whose X-Forwarded-For entries are trusted (0: none). The
+   * client IP is the entry that many hops from the right: entries further left are
+   * whatever the client sent, and trusting them would let anyone dodge the rate limit.
+   */
+  trustProxyHops: number;
   /** Optional anti-bot checks on POST /subscriptions; every configured one must pass. */
   subscribeChallenge: SubscribeChallengeConfig;
   /** Mailgun's webhook signing key; set, it enables POST /webhooks/mailgun. */
@@ -145,7 +151,8 @@ export function loadConfig(env: Env = process.env, warn: (msg: string) => void =
     sendConcurrency: e.SEND_CONCURRENCY,
     sendRatePerSecond: e.SEND_RATE_PER_SECOND,
     subscribeRateLimit: e.SUBSCRIBE_RATE_LIMIT,
-    trustProxy: e.TRUST_PROXY,
+    trustProxy: proxyHops(e.TRUST_PROXY) > 0,
+    trustProxyHops: proxyHops(e.TRUST_PROXY),
     subscribeChallenge: challengeFrom(e),
     mailgunWebhookSigningKey: e.MAILGUN_WEBHOOK_SIGNING_KEY,
     firstIssueLookbackHours: e.FIRST_ISSUE_LOOKBACK_HOURS,
@@ -178,6 +185,11 @@ function dkimFrom(e: z.infer<typeof envSchema>): DkimConfig | undefined {
   }
   // Keys pasted into env files often carry literal "\n" sequences.
   return { domain: e.DKIM_DOMAIN!, selector: e.DKIM_SELECTOR!, privateKey: e.DKIM_PRIVATE_KEY!.replace(/\\n/g, '\n') };
+}
+
+function proxyHops(value: string): number {
+  if (/^[0-9]$/.test(value)) return Number(value);
+  return ['true', 'yes', 'on'].includes(value) ? 1 : 0;
 }
 
 function challengeFrom(e: z.infer<typeof envSchema>): SubscribeChallengeConfig {
