@@ -74,7 +74,8 @@ export function fanoutRows(f: FanoutFigures, largeReaders: number): Row[] {
       unit: 'msg/s',
       verdict: 'info',
       note:
-        'the same message pre-built as MIME and handed to the pool as `raw`: the SMTP path alone, for reference ' +
+        `${n(bareRaw.count)} copies of the same message pre-built as MIME, handed to the pool as \`raw\`: the SMTP ` +
+        'path alone, for reference ' +
         `(CPU: ${describeCores(bareRaw.cpu)})`,
     });
   }
@@ -127,7 +128,12 @@ function describeCores(cpu: CpuWindow): string {
   const parts = Object.entries(cpu.cores)
     .sort((a, b) => b[1] - a[1])
     .map(([g, c]) => `${g} ${c.toFixed(2)}`);
-  return `machine ${Math.round(cpu.machineBusy * 100)}% busy (cores: ${parts.join(', ')})`;
+  const other = Object.entries(cpu.otherTop ?? {}).map(([c, v]) => `${c} ${v.toFixed(2)}`);
+  return (
+    `machine ${Math.round(cpu.machineBusy * 100)}% busy (cores: ${parts.join(', ')}` +
+    (other.length ? `; other = ${other.join(', ')}` : '') +
+    ')'
+  );
 }
 
 export function personaliseRows(r: PersonaliseResult): Row[] {

@@ -43,6 +43,8 @@ export interface CpuWindow {
   machineBusy: number;
   /** Cores used on average by each group (1.0 = one core fully busy). */
   cores: Record<string, number>;
+  /** The busiest processes in "other" (not the bench's own, nor PostgreSQL/Redis), by name. */
+  otherTop: Record<string, number>;
 }
 
 export type Groups = Record<string, number[]>;
@@ -66,6 +68,7 @@ export class CpuMeter {
     const byPid = new Map<number, string>();
     for (const [group, pids] of Object.entries(groups)) for (const pid of pids) byPid.set(pid, group);
     const used: Record<string, number> = {};
+    const other: Record<string, number> = {};
     for (const [pid, p] of now) {
       const before = this.procs.get(pid)?.ticks ?? 0;
       const delta = p.ticks - before;
@@ -73,11 +76,18 @@ export class CpuMeter {
       const group =
         byPid.get(pid) ?? (p.comm.startsWith('postgres') ? 'postgres' : p.comm.startsWith('redis') ? 'redis' : 'other');
       used[group] = (used[group] ?? 0) + delta;
+      if (group === 'other') other[p.comm] = (other[p.comm] ?? 0) + delta;
     }
     const cores: Record<string, number> = {};
     for (const [group, ticks] of Object.entries(used)) cores[group] = round(ticks / TICKS_PER_SECOND / seconds);
     const machineBusy = round((machine.busy - this.machine.busy) / Math.max(1, machine.total - this.machine.total));
-    return { seconds: round(seconds), machineBusy, cores };
+    const otherTop = Object.fromEntries(
+      Object.entries(other)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 4)
+        .map(([comm, ticks]) => [comm, round(ticks / TICKS_PER_SECOND / seconds)]),
+    );
+    return { seconds: round(seconds), machineBusy, cores, otherTop };
   }
 }
 
@@ -89,5 +99,9 @@ export function describeCpu(w: CpuWindow): string {
   const parts = Object.entries(w.cores)
     .sort((a, b) => b[1] - a[1])
     .map(([g, c]) => `${g} ${c.toFixed(2)}`);
-  return `machine ${(w.machineBusy * 100).toFixed(0)}% busy; cores: ${parts.join(', ')}`;
+  const other = Object.entries(w.otherTop).map(([c, v]) => `${c} ${v.toFixed(2)}`);
+  return (
+    `machine ${(w.machineBusy * 100).toFixed(0)}% busy; cores: ${parts.join(', ')}` +
+    (other.length ? ` (other: ${other.join(', ')})` : '')
+  );
 }

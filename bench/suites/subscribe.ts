@@ -1,6 +1,7 @@
 import autocannon from 'autocannon';
 import { PROFILE_DIR, startApi } from '../lib/apps';
 import { forkTs, stop } from '../lib/children';
+import { CpuMeter, CpuWindow, describeCpu } from '../lib/cpu';
 import { log } from '../lib/log';
 import { createPrivateEnv } from '../lib/private-env';
 import { BENCH_NEWSLETTER } from '../lib/seed';
@@ -15,6 +16,8 @@ export interface LoadResult {
   statusCodes: Record<string, number>;
   /** Rows actually stored, to prove the load did real sign-ups. */
   storedSubscribers: number;
+  /** Where the machine's CPU went during the load. */
+  cpu: CpuWindow;
 }
 
 export interface SubscribeResult {
@@ -58,7 +61,7 @@ function load(url: string, seconds: number, connections: number, tag: string): P
   });
 }
 
-function summarise(r: autocannon.Result, stored: number): LoadResult {
+function summarise(r: autocannon.Result, stored: number, cpu: CpuWindow): LoadResult {
   const statusCodes: Record<string, number> = {};
   for (const [code, v] of Object.entries(r.statusCodeStats ?? {}))
     statusCodes[code] = Number((v as { count: number }).count);
@@ -72,6 +75,7 @@ function summarise(r: autocannon.Result, stored: number): LoadResult {
     errors: r.errors,
     statusCodes,
     storedSubscribers: stored,
+    cpu,
   };
 }
 
@@ -99,8 +103,12 @@ export async function runSubscribe(opts: {
       await load(api.baseUrl, 2, opts.connections, 'warmup-api');
       log(`subscribe: real API, ${opts.connections} connections for ${opts.seconds}s`);
       await api.startProfile();
+      const meter = new CpuMeter();
+      meter.start();
       const r = await load(api.baseUrl, opts.seconds, opts.connections, 'api');
-      apiResult = summarise(r, await countSubscribers('api'));
+      const cpu = meter.stop({ api: [api.pid], 'autocannon (bench)': [process.pid] });
+      apiResult = summarise(r, await countSubscribers('api'), cpu);
+      log(`subscribe: API ${Math.round(apiResult.requestsPerSecond)} req/s; ${describeCpu(cpu)}`);
       profile = await api.writeProfile();
     } finally {
       await api.stop();
@@ -116,8 +124,12 @@ export async function runSubscribe(opts: {
       const url = `http://127.0.0.1:${port}`;
       await load(url, 2, opts.connections, 'warmup-bare');
       log(`subscribe: bare node:http + pg, ${opts.connections} connections for ${opts.seconds}s`);
+      const meter = new CpuMeter();
+      meter.start();
       const r = await load(url, opts.seconds, opts.connections, 'bare');
-      bareResult = summarise(r, await countSubscribers('bare'));
+      const cpu = meter.stop({ 'bare server': [bare.proc.pid!], 'autocannon (bench)': [process.pid] });
+      bareResult = summarise(r, await countSubscribers('bare'), cpu);
+      log(`subscribe: bare ${Math.round(bareResult.requestsPerSecond)} req/s; ${describeCpu(cpu)}`);
     } finally {
       await stop(bare);
     }
