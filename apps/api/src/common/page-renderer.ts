@@ -32,11 +32,16 @@ export class PageRenderer {
 
   render(name: string, data: Record<string, unknown>, options: PageOptions): string {
     const body = this.template(name)(data);
-    return this.template('layout')({
-      ...options,
-      bodyClass: options.bare ? 'bare' : '',
-      body: new Handlebars.SafeString(body),
-    });
+    // The doctype lives here, not in layout.hbs: Prettier's Handlebars printer drops it, and without it
+    // browsers render in quirks mode.
+    return (
+      '<!doctype html>\n' +
+      this.template('layout')({
+        ...options,
+        bodyClass: options.bare ? 'bare' : '',
+        body: new Handlebars.SafeString(body),
+      })
+    );
   }
 
   private template(name: string): Handlebars.TemplateDelegate {
