@@ -156,7 +156,7 @@ export function personaliseRows(r: PersonaliseResult): Row[] {
       value: r.mimeMsPerMessage,
       unit: 'ms/msg',
       verdict: 'info',
-      note: `the transport's share of per-message CPU: quoted-printable encoding of a ${n(r.messageBytes)} B message`,
+      note: `nodemailer turning one personalised message of this suite's 20-article issue into MIME (${n(r.messageBytes)} B, quoted-printable): the transport's share of per-message CPU`,
     },
   ];
 }
