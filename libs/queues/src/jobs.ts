@@ -21,7 +21,8 @@ export type JobSpec =
   | { queue: 'feeds'; name: 'poll-feed'; data: { feedId: string } }
   // maintenance
   | { queue: 'maintenance'; name: 'reconcile-deliveries'; data: Record<string, never> }
-  | { queue: 'maintenance'; name: 'purge-unconfirmed'; data: Record<string, never> };
+  | { queue: 'maintenance'; name: 'purge-unconfirmed'; data: Record<string, never> }
+  | { queue: 'maintenance'; name: 'requeue-confirmations'; data: Record<string, never> };
 
 export type JobName = JobSpec['name'];
 export type JobData<N extends JobName> = Extract<JobSpec, { name: N }>['data'];
@@ -39,6 +40,7 @@ export const JOB_QUEUE: { [N in JobName]: QueueOfJob<N> } = {
   'poll-feed': QueueName.feeds,
   'reconcile-deliveries': QueueName.maintenance,
   'purge-unconfirmed': QueueName.maintenance,
+  'requeue-confirmations': QueueName.maintenance,
 };
 
 /**

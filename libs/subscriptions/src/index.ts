@@ -21,4 +21,5 @@ export * from './subscribers/subscriber-records.service';
 export * from './import/import-sources';
 export * from './import/subscriber-import.service';
 export * from './maintenance/unconfirmed-purge.service';
+export * from './maintenance/confirmation-requeue.service';
 export * from './events/mailgun-event';

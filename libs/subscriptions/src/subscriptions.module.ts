@@ -8,6 +8,7 @@ import { ConsentLedger } from './consent/consent-ledger';
 import { FormTokenService } from './csrf/form-token.service';
 import { SubscriberImportService } from './import/subscriber-import.service';
 import { UnconfirmedPurgeService } from './maintenance/unconfirmed-purge.service';
+import { ConfirmationRequeueService } from './maintenance/confirmation-requeue.service';
 import { NewslettersService } from './newsletters/newsletters.service';
 import { SubscriberRecords } from './subscribers/subscriber-records.service';
 import { SubscriptionService } from './subscribers/subscription.service';
@@ -21,6 +22,7 @@ const READER_SERVICES = [
   SubscriberRecords,
   SubscriberImportService,
   UnconfirmedPurgeService,
+  ConfirmationRequeueService,
 ];
 
 @Module({

@@ -2,9 +2,9 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job, UnrecoverableError } from 'bullmq';
 import { ReconcilerService } from '@app/digests';
 import { JobName, QueueName } from '@app/queues';
-import { UnconfirmedPurgeService } from '@app/subscriptions';
+import { ConfirmationRequeueService, UnconfirmedPurgeService } from '@app/subscriptions';
 
-type MaintenanceJobName = Extract<JobName, 'purge-unconfirmed' | 'reconcile-deliveries'>;
+type MaintenanceJobName = Extract<JobName, 'purge-unconfirmed' | 'reconcile-deliveries' | 'requeue-confirmations'>;
 
 /** The `maintenance` queue: periodic upkeep, one service call per job name. */
 @Processor(QueueName.maintenance)
@@ -12,6 +12,7 @@ export class MaintenanceProcessor extends WorkerHost {
   constructor(
     private readonly purge: UnconfirmedPurgeService,
     private readonly reconciler: ReconcilerService,
+    private readonly confirmations: ConfirmationRequeueService,
   ) {
     super();
   }
@@ -22,6 +23,8 @@ export class MaintenanceProcessor extends WorkerHost {
         return this.purge.purgeExpired();
       case 'reconcile-deliveries':
         return this.reconciler.reconcile();
+      case 'requeue-confirmations':
+        return this.confirmations.requeueMissing();
       default:
         throw new UnrecoverableError(`unknown maintenance job "${job.name}"`);
     }

@@ -4,14 +4,18 @@ import { DataSource, EntityManager, In } from 'typeorm';
 import { CLOCK, Clock, maskEmail } from '@app/common';
 import { Newsletter, Subscriber, Subscription, SubscriptionStatus } from '@app/database';
 import { JobQueue, jobId } from '@app/queues';
-import { ConsentLedger, ReaderRequestMeta } from '../consent/consent-ledger';
+import { ConsentEntry, ConsentLedger, ReaderRequestMeta } from '../consent/consent-ledger';
 import { consentText } from '../consent/consent-text';
 import { PRIVACY_NOTICE } from '../consent/privacy-notice';
 import { ReaderNotFoundError, UnknownNewsletterError } from '../errors';
+import { confirmationJobId } from '../mails/confirmation-job';
 import { NewslettersService } from '../newsletters/newsletters.service';
 import { toStoredEmail } from '../readers/reader-input';
 import { SuppressionService } from '../suppression/suppression.service';
 import { ALL_NEWSLETTERS, TokenService } from '../tokens/token.service';
+
+/** An identical sign-up by the same reader within this time is a retry, not a new consent event. */
+export const SIGN_UP_RETRY_WINDOW_MS = 15 * 60 * 1000;
 
 /** The consent text a reader was shown: version and fingerprint, vouched for by the signed form token. */
 export interface ShownConsentRef {
@@ -94,7 +98,7 @@ export class SubscriptionService {
     const { subscriberId, pendingIds } = await this.db.transaction(async (em) => {
       const subscriberId = await this.upsertSubscriber(em, email, request.name);
       const pendingIds = await this.requestSubscriptions(em, subscriberId, chosen);
-      await this.ledger.record(em, {
+      const entry: ConsentEntry = {
         subscriberId,
         action: 'subscribe',
         newsletters: chosen.map((n) => n.slug),
@@ -103,16 +107,18 @@ export class SubscriptionService {
         source: request.source,
         meta: request.meta,
         details: { ...request.details, privacyNoticeVersion: PRIVACY_NOTICE.version },
-      });
+      };
+      // A client retrying (after a 503, a double click) repeats one act of consent: recorded once.
+      if (!(await this.ledger.repeatsLatest(em, entry, SIGN_UP_RETRY_WINDOW_MS))) await this.ledger.record(em, entry);
       return { subscriberId, pendingIds };
     });
     if (pendingIds.length === 0) return 'already_active';
     // One confirmation per reader per hour, whatever is posted: the job id collapses repeats.
-    const hour = Math.floor(this.now() / 3_600_000);
+    // Should Redis fail here, the rows stay and the maintenance requeue sends it later.
     await this.jobs.add(
       'send-confirmation',
       { subscriberId, newsletterIds: pendingIds },
-      { jobId: jobId('confirmation', subscriberId, hour) },
+      { jobId: confirmationJobId(subscriberId, this.now()) },
     );
     return 'pending_confirmation';
   }
