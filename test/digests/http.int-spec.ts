@@ -71,6 +71,33 @@ describe('issues over HTTP: admin routes, web version, archive and feed', () => 
     expect((await get('/admin/issues/00000000-0000-0000-0000-000000000000')).status).toBe(404);
   });
 
+  it('answers slugs and ids that cannot exist with 404 from validation, never with a database error', async () => {
+    // '%00' is what reached PostgreSQL before (refused there: a 400 by luck of the database).
+    const garbage = ['%00', 'markets%00daily', 'Markets-Daily', '..%2Fmarkets-daily', '%E2%80%AE', 'x'.repeat(300)];
+    for (const g of garbage) {
+      for (const path of [`/forms/${g}`, `/archive/${g}`, `/archive/${g}/feed.xml`, `/issues/${g}/${g}`]) {
+        const page = await get(path, {});
+        expect([path, page.status, page.headers.get('content-type')]).toEqual([
+          path,
+          404,
+          expect.stringMatching(/^text\/html/),
+        ]);
+      }
+      const patch = await fetch(`${api.baseUrl}/admin/newsletters/${g}`, {
+        method: 'PATCH',
+        headers: admin,
+        body: JSON.stringify({ name: 'Renamed' }),
+      });
+      expect([g, patch.status]).toEqual([g, 404]);
+      const build = await post(`/admin/newsletters/${g}/issues`, {});
+      expect([g, build.status]).toEqual([g, 404]);
+    }
+    expect(await db.query(`SELECT name FROM newsletters ORDER BY slug`)).toMatchObject({
+      rows: [{ name: 'Economy Weekly' }, { name: 'Markets Daily' }],
+    });
+    expect((await db.query(`SELECT 1 FROM issues`)).rowCount).toBe(0);
+  });
+
   it('builds a dry run: rendered, previewable with a sample reader, nothing sent', async () => {
     const res = await post('/admin/newsletters/markets-daily/issues', { dryRun: true });
     expect(res.status).toBe(202);

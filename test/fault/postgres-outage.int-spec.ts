@@ -114,6 +114,18 @@ describe('fault: PostgreSQL stopped during sign-ups and during a send', () => {
           body: hook,
         }),
       );
+      // What validation refuses never needs the database: a slug or id that cannot exist is 404, not 503.
+      for (const path of ['/forms/%00', '/archive/%00', '/archive/%00/feed.xml', '/issues/not-an-id/x']) {
+        expect([path, (await fetch(`${api.baseUrl}${path}`)).status]).toEqual([path, 404]);
+      }
+      const operator = { authorization: 'Bearer test-admin-token-0123456789', 'content-type': 'application/json' };
+      for (const [method, path] of [
+        ['PATCH', '/admin/newsletters/%00'],
+        ['POST', '/admin/newsletters/%00/issues'],
+      ]) {
+        const res = await fetch(`${api.baseUrl}${path}`, { method, headers: operator, body: '{}' });
+        expect([path, res.status]).toEqual([path, 404]);
+      }
       await expectUnavailable(
         await fetch(`${api.baseUrl}/admin/subscribers/00000000-0000-4000-8000-000000000000/export`, {
           headers: { authorization: 'Bearer test-admin-token-0123456789' },

@@ -1,3 +1,4 @@
 export * from './html';
 export * from './privacy';
 export * from './clock';
+export * from './ids';

@@ -4,8 +4,6 @@ import type { Response } from 'express';
 import { ArchiveService } from '@app/digests';
 import { PageRenderer } from '../common/page-renderer';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Public pages of issues: the web version ("view in browser", no personal links), the
  * archive of a newsletter and its RSS feed. Nothing here knows who is reading.
@@ -48,7 +46,7 @@ export class ArchiveController {
   }
 
   private async showIssue(id: string, slug: string | null, res: Response): Promise<void> {
-    const issue = UUID.test(id) ? await this.archive.webIssue(id) : null;
+    const issue = await this.archive.webIssue(id);
     if (!issue) return this.notFound(res, 'This issue does not exist or has not been sent.');
     // One address per issue: old or mistyped slugs lead to the canonical one.
     if (slug !== issue.webSlug) return res.redirect(301, issue.path);

@@ -2,8 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Feed } from 'feed';
 import { DataSource } from 'typeorm';
+import { isUuid } from '@app/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { IssueContent, IssueContentArticle } from '@app/database';
+import { isValidSlug } from '@app/subscriptions';
 import { webVersionPath } from '../build/digest-renderer';
 
 /** Issues readers can see in public: real issues that went (or are going) out. */
@@ -47,6 +49,7 @@ export class ArchiveService {
   ) {}
 
   async webIssue(issueId: string): Promise<WebIssue | null> {
+    if (!isUuid(issueId)) return null;
     const [row] = (await this.db.query(
       `SELECT i.id, i.subject, i.web_slug AS "webSlug", coalesce(i.started_at, i.created_at) AS "publishedAt",
               i.content, n.slug, n.name, n.description
@@ -76,6 +79,7 @@ export class ArchiveService {
   }
 
   async newsletter(slug: string): Promise<PublicNewsletter | null> {
+    if (!isValidSlug(slug)) return null;
     const [row] = (await this.db.query(`SELECT slug, name, description FROM newsletters WHERE slug = $1 AND active`, [
       slug,
     ])) as PublicNewsletter[];
@@ -84,6 +88,7 @@ export class ArchiveService {
 
   /** Sent issues of a newsletter, newest first. */
   async entries(slug: string, limit = ARCHIVE_LIMIT): Promise<ArchiveEntry[]> {
+    if (!isValidSlug(slug)) return [];
     const rows = (await this.db.query(
       `SELECT i.id, i.subject, i.web_slug AS "webSlug", coalesce(i.started_at, i.created_at) AS "publishedAt",
               i.content

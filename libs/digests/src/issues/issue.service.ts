@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { IssueStatus } from '@app/database';
 import { CompiledMail } from '@app/mail';
 import { JobQueue, jobId } from '@app/queues';
+import { isValidSlug } from '@app/subscriptions';
 import { DigestRenderer, webVersionPath } from '../build/digest-renderer';
 import { NewsletterRecommender, recommendNewsletters } from '../recommendations/newsletter-recommender';
 
@@ -85,6 +86,7 @@ export class IssueService {
 
   /** An issue built now, outside the schedule (operator request); a dry run sends nothing. */
   async createNow(slug: string, options: { dryRun?: boolean } = {}): Promise<string> {
+    if (!isValidSlug(slug)) throw new NewsletterNotFoundError(slug);
     const [newsletter] = (await this.db.query(`SELECT id, active FROM newsletters WHERE slug = $1`, [slug])) as Array<{
       id: string;
       active: boolean;

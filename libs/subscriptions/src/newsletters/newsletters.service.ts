@@ -56,12 +56,16 @@ export class NewslettersService {
     return this.newsletters.find({ where: { active: true }, order: { createdAt: 'ASC', slug: 'ASC' } });
   }
 
-  findBySlug(slug: string): Promise<Newsletter | null> {
+  /** Null for an unknown slug, and for anything that cannot be a slug (no query then). */
+  async findBySlug(slug: string): Promise<Newsletter | null> {
+    if (!isValidSlug(slug)) return null;
     return this.newsletters.findOne({ where: { slug } });
   }
 
-  findBySlugs(slugs: string[]): Promise<Newsletter[]> {
-    return slugs.length === 0 ? Promise.resolve([]) : this.newsletters.find({ where: { slug: In(slugs) } });
+  /** The newsletters among `slugs`; values that cannot be slugs are simply not found. */
+  async findBySlugs(slugs: string[]): Promise<Newsletter[]> {
+    const valid = slugs.filter((slug) => isValidSlug(slug));
+    return valid.length === 0 ? [] : this.newsletters.find({ where: { slug: In(valid) } });
   }
 
   findByIds(ids: string[]): Promise<Newsletter[]> {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { CLOCK, Clock, maskEmail, normaliseEmail } from '@app/common';
+import { CLOCK, Clock, isUuid, maskEmail, normaliseEmail } from '@app/common';
 import { jobId, JobQueue } from '@app/queues';
 import { consentText, isKnownConsentVersion } from '../consent/consent-text';
 import { SuppressionService, SuppressionStatus } from '../suppression/suppression.service';
@@ -432,8 +432,4 @@ function rowsOf(result: unknown): unknown[] {
     return result[0];
   }
   return Array.isArray(result) ? result : [];
-}
-
-function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
-import { CLOCK, Clock, maskEmail } from '@app/common';
+import { CLOCK, Clock, isUuid, maskEmail } from '@app/common';
 import { Newsletter, Subscriber, Subscription, SubscriptionStatus } from '@app/database';
 import { JobQueue, jobId } from '@app/queues';
 import { ConsentEntry, ConsentLedger, ReaderRequestMeta } from '../consent/consent-ledger';
@@ -394,8 +394,4 @@ export class SubscriptionService {
     const rows = await em.getRepository(Newsletter).find({ where: { id: In(ids) }, order: { slug: 'ASC' } });
     return rows.map((n) => n.slug);
   }
-}
-
-function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }
