@@ -6,7 +6,7 @@ import { createTestEnv, TestEnv, waitFor } from '../helpers/test-env';
 import { RunningApi, startApi } from '../helpers/api-app';
 import { SmtpSink } from '../helpers/smtp-sink';
 import { startWorker } from '../helpers/worker-app';
-import { PrivateRedis } from './private-services';
+import { PrivateRedis } from '../helpers/private-services';
 import { sql } from './fault-fixtures';
 
 /**

@@ -7,7 +7,7 @@ import { RunningApi, startApi } from '../helpers/api-app';
 import { startWorker } from '../helpers/worker-app';
 import { signBody } from '../trust/trust-helpers';
 import { FaultySmtpServer } from './faulty-smtp';
-import { PrivatePostgres } from './private-services';
+import { PrivatePostgres } from '../helpers/private-services';
 import { deliveryStatuses, issueStatus, readerAddresses, seedDigest, sql, waitForIssueSent } from './fault-fixtures';
 
 const SEND_CONCURRENCY = 4;

@@ -5,7 +5,7 @@ import { createTestEnv, TestEnv, waitFor } from '../helpers/test-env';
 import { RunningApi, startApi } from '../helpers/api-app';
 import { startWorker } from '../helpers/worker-app';
 import { FaultySmtpServer } from './faulty-smtp';
-import { PrivateRedis } from './private-services';
+import { PrivateRedis } from '../helpers/private-services';
 import { deliveryStatuses, issueStatus, readerAddresses, seedDigest, sql, waitForIssueSent } from './fault-fixtures';
 
 const READERS = 200;

@@ -1,6 +1,6 @@
 import { RunningApi, startApi } from '../helpers/api-app';
 import { createTestEnv, TestEnv, waitFor } from '../helpers/test-env';
-import { freePort, PrivateRedis } from './private-redis';
+import { PrivateRedis } from '../helpers/private-services';
 
 interface HealthBody {
   status: 'ok' | 'error';
@@ -15,8 +15,7 @@ describe('health probes (a private redis-server taken away and brought back)', (
   let api: RunningApi;
 
   beforeAll(async () => {
-    redis = new PrivateRedis(await freePort());
-    await redis.start();
+    redis = await PrivateRedis.create();
     env = await createTestEnv('ops_health', { REDIS_URL: redis.url });
     api = await startApi();
   });

@@ -13,7 +13,7 @@ import { AppModule } from '../../apps/api/src/app.module';
 import { configureApp } from '../../apps/api/src/configure-app';
 import { createTestEnv, TestEnv, waitFor } from '../helpers/test-env';
 import { WorkerProcess } from '../helpers/worker-process';
-import { freePort } from './private-redis';
+import { freePort } from '../helpers/private-services';
 import { PROBE_QUEUE, startProbeWorker } from './probe-worker';
 
 const ROOT = join(__dirname, '..', '..');

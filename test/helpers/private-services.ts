@@ -4,7 +4,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { waitFor } from '../helpers/test-env';
+import IORedis from 'ioredis';
+import { waitFor } from './test-env';
 
 const run = promisify(execFile);
 
@@ -100,7 +101,11 @@ export class PrivatePostgres {
   }
 }
 
-/** A throwaway redis-server child (no persistence): restarting it means starting empty. */
+/**
+ * A throwaway redis-server child on its own port (no persistence), so a test can take
+ * Redis away and bring it back without touching the machine's Redis. Restarting it
+ * means starting empty, as after a crash.
+ */
 export class PrivateRedis {
   private child: ChildProcess | null = null;
 
@@ -120,14 +125,14 @@ export class PrivateRedis {
     const child = spawn(
       'redis-server',
       ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      { stdio: 'ignore' },
     );
     this.child = child;
-    let ready = false;
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('Ready to accept connections')) ready = true;
-    });
-    await waitFor(() => ready || child.exitCode !== null, 10000, `redis-server on port ${this.port}`);
+    await waitFor(
+      async () => child.exitCode !== null || (await this.ping()),
+      10000,
+      `redis-server on port ${this.port}`,
+    );
     if (child.exitCode !== null) throw new Error(`redis-server on port ${this.port} exited with ${child.exitCode}`);
   }
 
@@ -141,9 +146,22 @@ export class PrivateRedis {
     });
   }
 
-  /** Killed and started again with nothing in it, as after a crash without persistence. */
+  /** Killed and started again with nothing in it. */
   async restartEmpty(): Promise<void> {
     await this.stop();
     await this.start();
+  }
+
+  private async ping(): Promise<boolean> {
+    const client = new IORedis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      return (await client.ping()) === 'PONG';
+    } catch {
+      return false;
+    } finally {
+      client.disconnect();
+    }
   }
 }
