@@ -3,8 +3,8 @@ import { Pool } from 'pg';
 import { IssueService, ReconcilerService } from '@app/digests';
 import { SuppressionService } from '@app/subscriptions';
 import { SmtpSink } from '../helpers/smtp-sink';
-import { createTestEnv, TestEnv, waitFor } from '../helpers/test-env';
-import { startWorker } from '../helpers/worker-app';
+import { SuiteStack } from '../helpers/suite-stack';
+import { TestEnv, waitFor } from '../helpers/test-env';
 import {
   deliveryCounts,
   issueRow,
@@ -13,12 +13,12 @@ import {
   seedArticles,
   seedNewsletter,
   seedSubscribers,
-  testDb,
   tokenService,
   unsubscribeTokenOf,
 } from './digest-fixtures';
 
 describe('digest delivery (real PostgreSQL, Redis, worker and SMTP sink)', () => {
+  let stack: SuiteStack<SmtpSink>;
   let env: TestEnv;
   let sink: SmtpSink;
   let worker: INestApplicationContext;
@@ -26,19 +26,16 @@ describe('digest delivery (real PostgreSQL, Redis, worker and SMTP sink)', () =>
   let issues: IssueService;
 
   beforeAll(async () => {
-    sink = await new SmtpSink().start();
-    env = await createTestEnv('digest_delivery', { SMTP_URL: sink.url, SEND_CONCURRENCY: '8' });
-    db = testDb(env.databaseUrl);
-    worker = await startWorker();
+    stack = await SuiteStack.start('digest_delivery', {
+      mail: () => new SmtpSink().start(),
+      env: { SEND_CONCURRENCY: '8' },
+      worker: 'in-process',
+    });
+    ({ env, mail: sink, worker, db } = stack);
     issues = worker.get(IssueService);
   });
 
-  afterAll(async () => {
-    await worker?.close();
-    await sink?.stop();
-    await db?.end();
-    await env?.cleanup();
-  });
+  afterAll(() => stack?.close());
 
   beforeEach(() => {
     sink.messages.length = 0;

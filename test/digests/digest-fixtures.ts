@@ -1,15 +1,9 @@
 import { Pool } from 'pg';
 import { TokenService } from '@app/subscriptions';
-import type { ReceivedMail } from '../helpers/smtp-sink';
-
-/** Direct SQL access for seeding and checking, independent of any app's lifecycle. */
-export function testDb(databaseUrl: string): Pool {
-  const pool = new Pool({ connectionString: databaseUrl, max: 4 });
-  // pool.end() resolves before its clients' sockets close; the suite's forced DROP DATABASE
-  // can then reach a closing client as a FATAL "terminating connection": not a test failure.
-  pool.on('error', () => undefined);
-  return pool;
-}
+import type { RunningApi } from '../helpers/api-app';
+import { ReceivedMail, SmtpSink } from '../helpers/smtp-sink';
+import { MailServer, SuiteStack } from '../helpers/suite-stack';
+import { waitFor } from '../helpers/test-env';
 
 export interface NewsletterSeed {
   slug: string;
@@ -85,6 +79,53 @@ export async function seedArticles(db: Pool, articles: ArticleSeed[]): Promise<s
   return ids;
 }
 
+/** A newsletter with `readers` active readers and one fresh article on its own topic: ready for an issue. */
+export async function seedIssueAudience(db: Pool, slug: string, readers: number): Promise<string> {
+  const newsletterId = await seedNewsletter(db, { slug, topics: [slug] });
+  await seedSubscribers(db, newsletterId, readers, slug);
+  await seedArticles(db, [{ title: `News for ${slug}`, topics: [slug] }]);
+  return newsletterId;
+}
+
+/**
+ * The crash suites' stack: an SMTP sink, the API and two real worker processes
+ * (apps/worker/src/main.ts), sending slowly enough that a send is still going when the
+ * test interferes with it, with a quick reconciler.
+ */
+export function startCrashSuiteStack(suite: string, sendConcurrency: number): Promise<SuiteStack<SmtpSink>> {
+  return SuiteStack.start(suite, {
+    mail: () => new SmtpSink().start(),
+    env: {
+      SEND_CONCURRENCY: String(sendConcurrency),
+      SEND_RATE_PER_SECOND: '150',
+      RECONCILE_INTERVAL_SECONDS: '2',
+    },
+    api: true,
+    worker: 2,
+  });
+}
+
+/** Seeds an audience for `slug` (seedIssueAudience) and starts an issue of it over the suite's API. */
+export async function startIssueFor(
+  stack: SuiteStack<MailServer>,
+  slug: string,
+  readers: number,
+): Promise<{ issueId: string; newsletterId: string }> {
+  const newsletterId = await seedIssueAudience(stack.db, slug, readers);
+  return { issueId: await startIssueOverHttp(stack.api, stack.env.adminToken, slug), newsletterId };
+}
+
+/** Starts an issue of the newsletter over HTTP, as an operator does; returns its id. */
+export async function startIssueOverHttp(api: RunningApi, adminToken: string, slug: string): Promise<string> {
+  const res = await fetch(`${api.baseUrl}/admin/newsletters/${slug}/issues`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: '{}',
+  });
+  if (res.status !== 202) throw new Error(`issue of ${slug} not started: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { id: string }).id;
+}
+
 export async function issueRow(
   db: Pool,
   issueId: string,
@@ -93,6 +134,15 @@ export async function issueRow(
     issueId,
   ]);
   return rows[0];
+}
+
+/** Waits for the issue to be sent; the database may be briefly away meanwhile (fault suites). */
+export async function waitForIssueSent(db: Pool, issueId: string, timeoutMs = 60000): Promise<void> {
+  await waitFor(
+    async () => (await issueRow(db, issueId).catch(() => ({ status: 'unknown' }))).status === 'sent',
+    timeoutMs,
+    `issue ${issueId} to be sent`,
+  );
 }
 
 export async function deliveryCounts(db: Pool, issueId: string): Promise<Record<string, number>> {
@@ -111,6 +161,21 @@ export async function readersOf(db: Pool, newsletterId: string): Promise<Map<str
     [newsletterId],
   );
   return new Map(rows.map((r) => [r.email.toLowerCase(), r.id]));
+}
+
+/** Every address of the newsletter's readers, lower-cased and sorted. */
+export async function readerAddresses(db: Pool, newsletterId: string): Promise<string[]> {
+  return [...(await readersOf(db, newsletterId)).keys()].sort();
+}
+
+/** How many of `messages` each reader of the newsletter received (0 for readers who got nothing), in address order. */
+export async function copiesPerReader(db: Pool, newsletterId: string, messages: ReceivedMail[]): Promise<number[]> {
+  const copies = new Map((await readerAddresses(db, newsletterId)).map((email) => [email, 0]));
+  for (const mail of messages) {
+    const email = mail.envelopeTo[0].toLowerCase();
+    if (copies.has(email)) copies.set(email, copies.get(email)! + 1);
+  }
+  return [...copies.values()];
 }
 
 /** The token inside a List-Unsubscribe header value `<https://…/unsubscribe?token=…>`. */

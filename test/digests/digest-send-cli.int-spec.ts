@@ -6,7 +6,8 @@ import { digestSendCommand } from '../../apps/cli/src/commands/digest-send.comma
 import { SmtpSink } from '../helpers/smtp-sink';
 import { createTestEnv, TestEnv } from '../helpers/test-env';
 import { startWorker } from '../helpers/worker-app';
-import { seedArticles, seedNewsletter, seedSubscribers, testDb } from './digest-fixtures';
+import { seedArticles, seedNewsletter, seedSubscribers } from './digest-fixtures';
+import { testDb } from '../helpers/suite-stack';
 
 describe('npm run cli -- digest:send <slug> [--dry-run]', () => {
   let env: TestEnv;

@@ -1,28 +1,28 @@
 /// <reference lib="dom" />
-import { INestApplicationContext } from '@nestjs/common';
 import { XMLParser } from 'fast-xml-parser';
 import { Pool } from 'pg';
 import { chromium } from 'playwright-core';
-import { RunningApi, startApi } from '../helpers/api-app';
+import type { RunningApi } from '../helpers/api-app';
 import { SmtpSink } from '../helpers/smtp-sink';
-import { createTestEnv, TestEnv, waitFor } from '../helpers/test-env';
-import { startWorker } from '../helpers/worker-app';
-import { seedArticles, seedNewsletter, seedSubscribers, testDb } from './digest-fixtures';
+import { SuiteStack } from '../helpers/suite-stack';
+import { TestEnv, waitFor } from '../helpers/test-env';
+import { seedArticles, seedNewsletter, seedSubscribers } from './digest-fixtures';
 
 describe('issues over HTTP: admin routes, web version, archive and feed', () => {
+  let stack: SuiteStack<SmtpSink>;
   let env: TestEnv;
   let sink: SmtpSink;
   let api: RunningApi;
-  let worker: INestApplicationContext;
   let db: Pool;
   let admin: Record<string, string>;
 
   beforeAll(async () => {
-    sink = await new SmtpSink().start();
-    env = await createTestEnv('digest_http', { SMTP_URL: sink.url });
-    db = testDb(env.databaseUrl);
-    api = await startApi();
-    worker = await startWorker();
+    stack = await SuiteStack.start('digest_http', {
+      mail: () => new SmtpSink().start(),
+      api: true,
+      worker: 'in-process',
+    });
+    ({ env, mail: sink, api, db } = stack);
     admin = { authorization: `Bearer ${env.adminToken}`, 'content-type': 'application/json' };
     const markets = await seedNewsletter(db, {
       slug: 'markets-daily',
@@ -42,14 +42,7 @@ describe('issues over HTTP: admin routes, web version, archive and feed', () => 
       { title: 'Shares rally', topics: ['markets'] },
     ]);
   });
-
-  afterAll(async () => {
-    await worker?.close();
-    await api?.close();
-    await sink?.stop();
-    await db?.end();
-    await env?.cleanup();
-  });
+  afterAll(() => stack?.close());
 
   const post = (path: string, body: unknown, headers = admin) =>
     fetch(`${api.baseUrl}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });

@@ -4,7 +4,8 @@ import { IssueService, schedulerIdFor } from '@app/digests';
 import { JobQueue, QueueName } from '@app/queues';
 import { createTestEnv, TestEnv, waitFor } from '../helpers/test-env';
 import { startWorker } from '../helpers/worker-app';
-import { seedArticles, seedNewsletter, testDb } from './digest-fixtures';
+import { seedArticles, seedNewsletter } from './digest-fixtures';
+import { testDb } from '../helpers/suite-stack';
 
 describe('digest schedules and slots (two workers, real PostgreSQL and Redis)', () => {
   let env: TestEnv;

@@ -1,115 +1,60 @@
-import { EventEmitter } from 'node:events';
-import { Pool } from 'pg';
-import { RunningApi, startApi } from '../helpers/api-app';
-import { SmtpSink } from '../helpers/smtp-sink';
-import { createTestEnv, TestEnv, waitFor } from '../helpers/test-env';
+import type { SmtpSink } from '../helpers/smtp-sink';
+import type { SuiteStack } from '../helpers/suite-stack';
 import { WorkerProcess } from '../helpers/worker-process';
 import {
+  copiesPerReader,
   deliveryCounts,
   issueRow,
-  readersOf,
-  seedArticles,
-  seedNewsletter,
-  seedSubscribers,
-  testDb,
+  startCrashSuiteStack,
+  startIssueFor,
+  waitForIssueSent,
 } from './digest-fixtures';
 
 const SEND_CONCURRENCY = 4;
 
-/**
- * Real worker processes (apps/worker/src/main.ts) sending to the SMTP sink while they
- * are killed, Redis loses its keys, or they are asked to stop.
- */
+/** Real worker processes (apps/worker/src/main.ts) sending to the SMTP sink together, and killed mid-send. */
 describe('exactly-once delivery across worker processes and crashes (SIGKILL)', () => {
-  let env: TestEnv;
-  let sink: SmtpSink;
-  let api: RunningApi;
-  let db: Pool;
-  const workers: WorkerProcess[] = [];
+  let stack: SuiteStack<SmtpSink>;
 
   beforeAll(async () => {
-    sink = await new SmtpSink().start();
-    // A worker killed mid-conversation resets its SMTP socket; smtp-server reports that as an
-    // 'error' event, which must not crash the test process.
-    (sink as unknown as { server: EventEmitter }).server.on('error', () => undefined);
-    env = await createTestEnv('digest_kill', {
-      SMTP_URL: sink.url,
-      SEND_CONCURRENCY: String(SEND_CONCURRENCY),
-      // Slow enough that a send is still going when the test interferes with it.
-      SEND_RATE_PER_SECOND: '150',
-      RECONCILE_INTERVAL_SECONDS: '2',
-    });
-    db = testDb(env.databaseUrl);
-    api = await startApi();
-    workers.push(...(await Promise.all([WorkerProcess.start(), WorkerProcess.start()])));
+    stack = await startCrashSuiteStack('digest_kill', SEND_CONCURRENCY);
   }, 120000);
-
-  afterAll(async () => {
-    await Promise.all(workers.map((w) => w.ensureStopped()));
-    await api?.close();
-    await sink?.stop();
-    await db?.end();
-    await env?.cleanup();
-  });
-
+  afterAll(() => stack?.close());
   beforeEach(() => {
-    sink.messages.length = 0;
+    stack.mail.messages.length = 0;
   });
 
-  /** A newsletter with `readers` subscribers and one article, and an issue of it started over HTTP. */
-  async function startIssue(slug: string, readers: number): Promise<{ issueId: string; newsletterId: string }> {
-    const newsletterId = await seedNewsletter(db, { slug, topics: [slug] });
-    await seedSubscribers(db, newsletterId, readers, slug);
-    await seedArticles(db, [{ title: `News for ${slug}`, topics: [slug] }]);
-    const res = await fetch(`${api.baseUrl}/admin/newsletters/${slug}/issues`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${env.adminToken}`, 'content-type': 'application/json' },
-      body: '{}',
-    });
-    expect(res.status).toBe(202);
-    return { issueId: ((await res.json()) as { id: string }).id, newsletterId };
-  }
-
-  /** Messages received per reader of the newsletter (0 for readers who got nothing). */
-  async function copiesPerReader(newsletterId: string): Promise<Map<string, number>> {
-    const copies = new Map([...(await readersOf(db, newsletterId)).keys()].map((email) => [email, 0]));
-    for (const mail of sink.messages) {
-      const email = mail.envelopeTo[0].toLowerCase();
-      if (copies.has(email)) copies.set(email, copies.get(email)! + 1);
-    }
-    return copies;
-  }
-
-  const sentAll = (issueId: string) => async () => (await issueRow(db, issueId)).status === 'sent';
+  const copiesOf = (newsletterId: string) => copiesPerReader(stack.db, newsletterId, stack.mail.messages);
 
   it('two worker processes together send each message once', async () => {
-    const { issueId, newsletterId } = await startIssue('pair', 600);
-    await waitFor(sentAll(issueId), 40000, 'the issue to be sent');
-    const copies = [...(await copiesPerReader(newsletterId)).values()];
+    const { issueId, newsletterId } = await startIssueFor(stack, 'pair', 600);
+    await waitForIssueSent(stack.db, issueId, 40000);
+    const copies = await copiesOf(newsletterId);
     expect(copies).toHaveLength(600);
     expect(copies.every((n) => n === 1)).toBe(true);
-    expect(await issueRow(db, issueId)).toMatchObject({ recipients: 600, sent: 600 });
+    expect(await issueRow(stack.db, issueId)).toMatchObject({ recipients: 600, sent: 600 });
   });
 
   it('workers killed with SIGKILL mid-send and restarted leave nobody missing; duplicates bounded by concurrency', async () => {
-    const { issueId, newsletterId } = await startIssue('killed', 900);
-    await sink.waitForCount(200, 20000);
+    const { issueId, newsletterId } = await startIssueFor(stack, 'killed', 900);
+    await stack.mail.waitForCount(200, 20000);
     // The whole fleet dies at once: whatever either process had in flight is cut off.
+    const workers = stack.workerProcesses;
     await Promise.all(workers.map((w) => w.stop('SIGKILL')));
-    const atKill = sink.messages.length;
+    const atKill = stack.mail.messages.length;
     expect(atKill).toBeLessThan(900);
 
     workers.splice(0, workers.length, ...(await Promise.all([WorkerProcess.start(), WorkerProcess.start()])));
-    await waitFor(sentAll(issueId), 60000, 'the issue to be sent after the restart');
+    await waitForIssueSent(stack.db, issueId, 60000);
 
-    const copies = [...(await copiesPerReader(newsletterId)).values()];
+    const copies = await copiesOf(newsletterId);
     expect(copies).toHaveLength(900);
     expect(copies.filter((n) => n === 0)).toHaveLength(0);
     // Only messages in an SMTP conversation at the kill can arrive twice: at most
     // SEND_CONCURRENCY per killed process.
     const duplicates = copies.reduce((sum, n) => sum + (n - 1), 0);
     expect(duplicates).toBeLessThanOrEqual(SEND_CONCURRENCY * 2);
-    expect(await deliveryCounts(db, issueId)).toEqual({ sent: 900 });
-    expect(await issueRow(db, issueId)).toMatchObject({ recipients: 900, sent: 900, failed: 0 });
+    expect(await deliveryCounts(stack.db, issueId)).toEqual({ sent: 900 });
+    expect(await issueRow(stack.db, issueId)).toMatchObject({ recipients: 900, sent: 900, failed: 0 });
   });
 });

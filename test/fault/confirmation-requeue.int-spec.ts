@@ -2,12 +2,12 @@ import { INestApplicationContext } from '@nestjs/common';
 import { Pool } from 'pg';
 import { emailHash } from '@app/common';
 import { JobQueue, QueueName } from '@app/queues';
-import { createTestEnv, TestEnv, waitFor } from '../helpers/test-env';
-import { RunningApi, startApi } from '../helpers/api-app';
-import { SmtpSink } from '../helpers/smtp-sink';
-import { startWorker } from '../helpers/worker-app';
+import type { RunningApi } from '../helpers/api-app';
 import { PrivateRedis } from '../helpers/private-services';
-import { sql } from './fault-fixtures';
+import { SmtpSink } from '../helpers/smtp-sink';
+import { SuiteStack } from '../helpers/suite-stack';
+import { TestEnv, waitFor } from '../helpers/test-env';
+import { startWorker } from '../helpers/worker-app';
 
 /**
  * A sign-up is committed before its confirmation job is queued. When Redis fails in between
@@ -16,8 +16,9 @@ import { sql } from './fault-fixtures';
  */
 describe('fault: a confirmation lost to a Redis outage is sent by the maintenance requeue', () => {
   let redis: PrivateRedis;
-  let env: TestEnv;
+  let stack: SuiteStack<SmtpSink>;
   let sink: SmtpSink;
+  let env: TestEnv;
   let api: RunningApi;
   let worker: INestApplicationContext;
   let db: Pool;
@@ -25,26 +26,25 @@ describe('fault: a confirmation lost to a Redis outage is sent by the maintenanc
 
   beforeAll(async () => {
     redis = await PrivateRedis.create();
-    sink = await new SmtpSink().start();
-    env = await createTestEnv('fault_confirm_requeue', {
-      REDIS_URL: redis.url,
-      SMTP_URL: sink.url,
-      RECONCILE_INTERVAL_SECONDS: '1',
-      // The sign-up limit counts in Redis: off, so the request gets as far as the enqueue.
-      SUBSCRIBE_RATE_LIMIT: '0',
+    stack = await SuiteStack.start('fault_confirm_requeue', {
+      mail: () => new SmtpSink().start(),
+      env: {
+        REDIS_URL: redis.url,
+        RECONCILE_INTERVAL_SECONDS: '1',
+        // The sign-up limit counts in Redis: off, so the request gets as far as the enqueue.
+        SUBSCRIBE_RATE_LIMIT: '0',
+      },
+      api: true,
     });
-    db = sql(env.databaseUrl);
-    api = await startApi();
+    ({ mail: sink, env, api, db } = stack);
     ({
       rows: [{ id: newsletterId }],
     } = await db.query(`INSERT INTO newsletters (slug, name) VALUES ('morning', 'Morning Briefing') RETURNING id`));
   }, 60000);
   afterAll(async () => {
+    // Started by the test itself, once Redis is back.
     await worker?.close();
-    await api?.close();
-    await sink?.stop();
-    await db?.end();
-    await env?.cleanup();
+    await stack?.close();
     await redis?.stop();
   });
 

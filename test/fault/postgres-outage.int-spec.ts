@@ -1,14 +1,19 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { Client, Pool } from 'pg';
 import { IssueService } from '@app/digests';
-import { migrate } from '@app/database';
-import { createTestEnv, TestEnv, waitFor } from '../helpers/test-env';
-import { RunningApi, startApi } from '../helpers/api-app';
-import { startWorker } from '../helpers/worker-app';
+import type { RunningApi } from '../helpers/api-app';
+import { PrivatePostgres } from '../helpers/private-services';
+import { SuiteStack } from '../helpers/suite-stack';
+import { waitFor } from '../helpers/test-env';
+import {
+  deliveryCounts,
+  issueRow,
+  readerAddresses,
+  seedIssueAudience,
+  waitForIssueSent,
+} from '../digests/digest-fixtures';
 import { signBody } from '../trust/trust-helpers';
 import { FaultySmtpServer } from './faulty-smtp';
-import { PrivatePostgres } from '../helpers/private-services';
-import { deliveryStatuses, issueStatus, readerAddresses, seedDigest, sql, waitForIssueSent } from './fault-fixtures';
 
 const SEND_CONCURRENCY = 4;
 const READERS = 150;
@@ -20,7 +25,7 @@ const READERS = 150;
  */
 describe('fault: PostgreSQL stopped during sign-ups and during a send', () => {
   let pg: PrivatePostgres;
-  let env: TestEnv;
+  let stack: SuiteStack<FaultySmtpServer>;
   let smtp: FaultySmtpServer;
   let api: RunningApi;
   let worker: INestApplicationContext;
@@ -28,26 +33,21 @@ describe('fault: PostgreSQL stopped during sign-ups and during a send', () => {
 
   beforeAll(async () => {
     pg = await PrivatePostgres.create();
-    const databaseUrl = pg.url('dispatch_fault_pg');
-    smtp = await new FaultySmtpServer().start();
-    env = await createTestEnv('fault_pg', {
-      DATABASE_URL: databaseUrl,
-      SMTP_URL: smtp.url,
-      SEND_CONCURRENCY: String(SEND_CONCURRENCY),
-      SEND_RATE_PER_SECOND: '60',
-      RECONCILE_INTERVAL_SECONDS: '2',
+    stack = await SuiteStack.start('fault_pg', {
+      mail: () => new FaultySmtpServer().start(),
+      databaseUrl: pg.url('dispatch_fault_pg'),
+      env: {
+        SEND_CONCURRENCY: String(SEND_CONCURRENCY),
+        SEND_RATE_PER_SECOND: '60',
+        RECONCILE_INTERVAL_SECONDS: '2',
+      },
+      api: true,
+      worker: 'in-process',
     });
-    await migrate(databaseUrl);
-    db = sql(databaseUrl);
-    api = await startApi();
-    worker = await startWorker();
+    ({ mail: smtp, api, worker, db } = stack);
   }, 60000);
   afterAll(async () => {
-    await worker?.close();
-    await api?.close();
-    await db?.end();
-    await smtp?.stop();
-    await env?.cleanup();
+    await stack?.close();
     await pg?.destroy();
   });
 
@@ -153,7 +153,7 @@ describe('fault: PostgreSQL stopped during sign-ups and during a send', () => {
 
   it('a send: stopped mid-way, it resumes when the database returns; nobody is missing', async () => {
     smtp.delivered.length = 0;
-    const newsletterId = await seedDigest(db, 'pgsend', READERS);
+    const newsletterId = await seedIssueAudience(db, 'pgsend', READERS);
     const issueId = await worker.get(IssueService).createNow('pgsend');
     await smtp.waitForDelivered(30);
     await pg.stop();
@@ -170,7 +170,7 @@ describe('fault: PostgreSQL stopped during sign-ups and during a send', () => {
     const twice = [...copies.values()].filter((c) => c.length > 1);
     expect(twice.length).toBeLessThanOrEqual(SEND_CONCURRENCY);
     for (const c of twice) expect(new Set(c.map((d) => d.messageId)).size).toBe(1);
-    expect(await deliveryStatuses(db, issueId)).toEqual({ sent: READERS });
-    expect(await issueStatus(db, issueId)).toMatchObject({ status: 'sent', sent: READERS, failed: 0 });
+    expect(await deliveryCounts(db, issueId)).toEqual({ sent: READERS });
+    expect(await issueRow(db, issueId)).toMatchObject({ status: 'sent', sent: READERS, failed: 0 });
   });
 });

@@ -1,12 +1,18 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { Pool } from 'pg';
 import { IssueService } from '@app/digests';
-import { createTestEnv, TestEnv, waitFor } from '../helpers/test-env';
-import { RunningApi, startApi } from '../helpers/api-app';
-import { startWorker } from '../helpers/worker-app';
-import { FaultySmtpServer } from './faulty-smtp';
+import type { RunningApi } from '../helpers/api-app';
 import { PrivateRedis } from '../helpers/private-services';
-import { deliveryStatuses, issueStatus, readerAddresses, seedDigest, sql, waitForIssueSent } from './fault-fixtures';
+import { SuiteStack } from '../helpers/suite-stack';
+import { waitFor } from '../helpers/test-env';
+import {
+  deliveryCounts,
+  issueRow,
+  readerAddresses,
+  seedIssueAudience,
+  waitForIssueSent,
+} from '../digests/digest-fixtures';
+import { FaultySmtpServer } from './faulty-smtp';
 
 const READERS = 200;
 
@@ -18,7 +24,7 @@ const READERS = 200;
  */
 describe('fault: Redis restarted empty mid-send', () => {
   let redis: PrivateRedis;
-  let env: TestEnv;
+  let stack: SuiteStack<FaultySmtpServer>;
   let smtp: FaultySmtpServer;
   let api: RunningApi;
   let worker: INestApplicationContext;
@@ -26,30 +32,27 @@ describe('fault: Redis restarted empty mid-send', () => {
 
   beforeAll(async () => {
     redis = await PrivateRedis.create();
-    smtp = await new FaultySmtpServer().start();
-    env = await createTestEnv('fault_redis', {
-      REDIS_URL: redis.url,
-      SMTP_URL: smtp.url,
-      SEND_CONCURRENCY: '4',
-      SEND_RATE_PER_SECOND: '80',
-      RECONCILE_INTERVAL_SECONDS: '1',
-      SUBSCRIBE_RATE_LIMIT: '100',
+    stack = await SuiteStack.start('fault_redis', {
+      mail: () => new FaultySmtpServer().start(),
+      env: {
+        REDIS_URL: redis.url,
+        SEND_CONCURRENCY: '4',
+        SEND_RATE_PER_SECOND: '80',
+        RECONCILE_INTERVAL_SECONDS: '1',
+        SUBSCRIBE_RATE_LIMIT: '100',
+      },
+      api: true,
+      worker: 'in-process',
     });
-    db = sql(env.databaseUrl);
-    api = await startApi();
-    worker = await startWorker();
+    ({ mail: smtp, api, worker, db } = stack);
   }, 60000);
   afterAll(async () => {
-    await worker?.close();
-    await api?.close();
-    await smtp?.stop();
-    await db?.end();
-    await env?.cleanup();
+    await stack?.close();
     await redis?.stop();
   });
 
   it('a send survives a Redis restart: every reader exactly once', async () => {
-    const newsletterId = await seedDigest(db, 'flushed', READERS);
+    const newsletterId = await seedIssueAudience(db, 'flushed', READERS);
     const issueId = await worker.get(IssueService).createNow('flushed');
     await smtp.waitForDelivered(40);
     await redis.restartEmpty();
@@ -60,8 +63,8 @@ describe('fault: Redis restarted empty mid-send', () => {
     expect([...copies.keys()].sort()).toEqual(await readerAddresses(db, newsletterId));
     expect([...copies.values()].filter((c) => c.length > 1)).toEqual([]);
     expect(smtp.delivered).toHaveLength(READERS);
-    expect(await deliveryStatuses(db, issueId)).toEqual({ sent: READERS });
-    expect(await issueStatus(db, issueId)).toMatchObject({ status: 'sent', recipients: READERS, sent: READERS });
+    expect(await deliveryCounts(db, issueId)).toEqual({ sent: READERS });
+    expect(await issueRow(db, issueId)).toMatchObject({ status: 'sent', recipients: READERS, sent: READERS });
   });
 
   it('sign-ups while Redis is down: 503 JSON, nothing stored; the retry afterwards gets one confirmation mail', async () => {

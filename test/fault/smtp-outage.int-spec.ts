@@ -1,10 +1,16 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { Pool } from 'pg';
 import { IssueService } from '@app/digests';
-import { createTestEnv, TestEnv, waitFor } from '../helpers/test-env';
-import { startWorker } from '../helpers/worker-app';
+import { SuiteStack } from '../helpers/suite-stack';
+import { waitFor } from '../helpers/test-env';
+import {
+  deliveryCounts,
+  issueRow,
+  readerAddresses,
+  seedIssueAudience,
+  waitForIssueSent,
+} from '../digests/digest-fixtures';
 import { FaultySmtpServer } from './faulty-smtp';
-import { deliveryStatuses, issueStatus, readerAddresses, seedDigest, sql, waitForIssueSent } from './fault-fixtures';
 
 const READERS = 30;
 
@@ -14,29 +20,26 @@ const READERS = 30;
  * at most one connection attempt per message per retry round.
  */
 describe('fault: SMTP server down, then busy (421), then back', () => {
-  let env: TestEnv;
+  let stack: SuiteStack<FaultySmtpServer>;
   let smtp: FaultySmtpServer;
   let worker: INestApplicationContext;
   let db: Pool;
 
   beforeAll(async () => {
-    smtp = await new FaultySmtpServer().start();
-    env = await createTestEnv('fault_smtp', { SMTP_URL: smtp.url, SEND_CONCURRENCY: '4' });
-    db = sql(env.databaseUrl);
-    worker = await startWorker();
+    stack = await SuiteStack.start('fault_smtp', {
+      mail: () => new FaultySmtpServer().start(),
+      env: { SEND_CONCURRENCY: '4' },
+      worker: 'in-process',
+    });
+    ({ mail: smtp, worker, db } = stack);
   });
-  afterAll(async () => {
-    await worker?.close();
-    await smtp?.stop();
-    await db?.end();
-    await env?.cleanup();
-  });
+  afterAll(() => stack?.close());
 
   const minAttempts = async (issueId: string) =>
     (await db.query(`SELECT min(attempts)::int AS n FROM deliveries WHERE issue_id = $1`, [issueId])).rows[0].n ?? 0;
 
   it('delivers every message exactly once, with bounded retries', async () => {
-    const newsletterId = await seedDigest(db, 'outage', READERS);
+    const newsletterId = await seedIssueAudience(db, 'outage', READERS);
     smtp.mode = 'refuse';
     const issueId = await worker.get(IssueService).createNow('outage');
 
@@ -52,8 +55,8 @@ describe('fault: SMTP server down, then busy (421), then back', () => {
     expect([...copies.keys()].sort()).toEqual(await readerAddresses(db, newsletterId));
     expect([...copies.values()].every((c) => c.length === 1)).toBe(true);
     expect(smtp.delivered).toHaveLength(READERS);
-    expect(await deliveryStatuses(db, issueId)).toEqual({ sent: READERS });
-    expect(await issueStatus(db, issueId)).toMatchObject({
+    expect(await deliveryCounts(db, issueId)).toEqual({ sent: READERS });
+    expect(await issueRow(db, issueId)).toMatchObject({
       status: 'sent',
       recipients: READERS,
       sent: READERS,

@@ -1,9 +1,9 @@
 import { Pool } from 'pg';
-import { createTestEnv, TestEnv, waitFor } from '../helpers/test-env';
-import { RunningApi, startApi } from '../helpers/api-app';
+import { SuiteStack } from '../helpers/suite-stack';
+import { waitFor } from '../helpers/test-env';
 import { WorkerProcess } from '../helpers/worker-process';
+import { deliveryCounts, issueRow, readerAddresses, startIssueFor, waitForIssueSent } from '../digests/digest-fixtures';
 import { FaultySmtpServer } from './faulty-smtp';
-import { deliveryStatuses, issueStatus, readerAddresses, seedDigest, sql, waitForIssueSent } from './fault-fixtures';
 
 const READERS = 240;
 const SEND_CONCURRENCY = 4;
@@ -17,29 +17,26 @@ const SEND_CONCURRENCY = 4;
  * sends in flight per kill).
  */
 describe('fault: worker SIGKILLed at several points of a send', () => {
-  let env: TestEnv;
+  let stack: SuiteStack<FaultySmtpServer>;
   let smtp: FaultySmtpServer;
-  let api: RunningApi;
   let db: Pool;
   let worker: WorkerProcess | null = null;
 
   beforeAll(async () => {
-    smtp = await new FaultySmtpServer().start();
-    env = await createTestEnv('fault_kill', {
-      SMTP_URL: smtp.url,
-      SEND_CONCURRENCY: String(SEND_CONCURRENCY),
-      SEND_RATE_PER_SECOND: '60',
-      RECONCILE_INTERVAL_SECONDS: '1',
+    stack = await SuiteStack.start('fault_kill', {
+      mail: () => new FaultySmtpServer().start(),
+      env: {
+        SEND_CONCURRENCY: String(SEND_CONCURRENCY),
+        SEND_RATE_PER_SECOND: '60',
+        RECONCILE_INTERVAL_SECONDS: '1',
+      },
+      api: true,
     });
-    db = sql(env.databaseUrl);
-    api = await startApi();
+    ({ mail: smtp, db } = stack);
   });
   afterAll(async () => {
     await worker?.ensureStopped();
-    await api?.close();
-    await smtp?.stop();
-    await db?.end();
-    await env?.cleanup();
+    await stack?.close();
   });
 
   const kill = async () => {
@@ -49,14 +46,7 @@ describe('fault: worker SIGKILLed at several points of a send', () => {
   };
 
   it('leaves every reader with their copy', async () => {
-    const newsletterId = await seedDigest(db, 'killed', READERS);
-    const res = await fetch(`${api.baseUrl}/admin/newsletters/killed/issues`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${env.adminToken}`, 'content-type': 'application/json' },
-      body: '{}',
-    });
-    expect(res.status).toBe(202);
-    const { id: issueId } = (await res.json()) as { id: string };
+    const { issueId, newsletterId } = await startIssueFor(stack, 'killed', READERS);
 
     // 1. Killed while its first messages are mid-conversation (the server has not answered).
     smtp.mode = 'hold';
@@ -91,8 +81,8 @@ describe('fault: worker SIGKILLed at several points of a send', () => {
       expect(c).toHaveLength(2);
       expect(new Set(c.map((d) => d.messageId)).size).toBe(1);
     }
-    expect(await deliveryStatuses(db, issueId)).toEqual({ sent: READERS });
-    expect(await issueStatus(db, issueId)).toMatchObject({
+    expect(await deliveryCounts(db, issueId)).toEqual({ sent: READERS });
+    expect(await issueRow(db, issueId)).toMatchObject({
       status: 'sent',
       recipients: READERS,
       sent: READERS,

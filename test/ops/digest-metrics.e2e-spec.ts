@@ -1,10 +1,9 @@
-import type { INestApplicationContext } from '@nestjs/common';
 import { Pool } from 'pg';
-import { RunningApi, startApi } from '../helpers/api-app';
+import type { RunningApi } from '../helpers/api-app';
 import { SmtpSink } from '../helpers/smtp-sink';
-import { createTestEnv, TestEnv, waitFor } from '../helpers/test-env';
-import { startWorker } from '../helpers/worker-app';
-import { seedArticles, seedNewsletter, seedSubscribers, testDb } from '../digests/digest-fixtures';
+import { SuiteStack } from '../helpers/suite-stack';
+import { TestEnv, waitFor } from '../helpers/test-env';
+import { seedArticles, seedNewsletter, seedSubscribers } from '../digests/digest-fixtures';
 import { parseExposition, sampleValue } from './prometheus-exposition';
 
 /**
@@ -13,18 +12,19 @@ import { parseExposition, sampleValue } from './prometheus-exposition';
  * API reports what the worker did.
  */
 describe('metrics move when a digest is sent', () => {
+  let stack: SuiteStack<SmtpSink>;
   let env: TestEnv;
   let sink: SmtpSink;
   let api: RunningApi;
-  let worker: INestApplicationContext;
   let db: Pool;
 
   beforeAll(async () => {
-    sink = await new SmtpSink().start();
-    env = await createTestEnv('ops_digest_metrics', { SMTP_URL: sink.url });
-    db = testDb(env.databaseUrl);
-    api = await startApi();
-    worker = await startWorker();
+    stack = await SuiteStack.start('ops_digest_metrics', {
+      mail: () => new SmtpSink().start(),
+      api: true,
+      worker: 'in-process',
+    });
+    ({ env, mail: sink, api, db } = stack);
     const newsletter = await seedNewsletter(db, { slug: 'metrics-daily', topics: ['markets'] });
     await seedSubscribers(db, newsletter, 3, 'm');
     await seedArticles(db, [
@@ -32,13 +32,7 @@ describe('metrics move when a digest is sent', () => {
       { title: 'Shares rally', topics: ['markets'] },
     ]);
   });
-  afterAll(async () => {
-    await worker?.close();
-    await api?.close();
-    await sink?.stop();
-    await db?.end();
-    await env?.cleanup();
-  });
+  afterAll(() => stack?.close());
 
   const scrape = async () => parseExposition(await (await fetch(`${api.baseUrl}/metrics`)).text());
 
