@@ -132,6 +132,7 @@ function describeCores(cpu: CpuWindow): string {
   return (
     `machine ${Math.round(cpu.machineBusy * 100)}% busy (cores: ${parts.join(', ')}` +
     (other.length ? `; other = ${other.join(', ')}` : '') +
+    ((cpu.unattributed ?? 0) >= 0.1 ? `; ${cpu.unattributed.toFixed(2)} by processes that came and went` : '') +
     ')'
   );
 }

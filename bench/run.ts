@@ -163,11 +163,19 @@ async function main(): Promise<void> {
 
   results.profiles = summariseProfiles(results);
   results.finishedAt = new Date().toISOString();
+  results.loadAverageAtEnd = loadavg().map((l) => Math.round(l * 100) / 100);
   const file = writeResults(results);
   process.stdout.write(
     `\nDispatch benchmarks (${results.mode}) — ${results.machine.cpus} CPUs, ${results.machine.cpuModel}, Node ${results.machine.node}\n\n`,
   );
   process.stdout.write(`${formatTable(results.rows)}\n`);
+  const load = [results.machine.loadAverageAtStart[0], results.loadAverageAtEnd[0]];
+  if (Math.max(...load) >= 1) {
+    process.stdout.write(
+      `\nNote: the machine was not quiet (load average ${load[0]} at the start, ${load[1]} at the end); ` +
+        'figures vary with other work on it.\n',
+    );
+  }
   for (const e of results.errors) process.stdout.write(`\nERROR in ${e.suite}: ${e.message}\n`);
   for (const [name, summary] of Object.entries(results.profiles ?? {})) {
     process.stdout.write(`\nCPU profile ${name} (top self time):\n`);

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 
 /**
  * CPU accounting from /proc: how many cores each group of processes (worker, API, sink,
@@ -45,6 +46,11 @@ export interface CpuWindow {
   cores: Record<string, number>;
   /** The busiest processes in "other" (not the bench's own, nor PostgreSQL/Redis), by name. */
   otherTop: Record<string, number>;
+  /**
+   * Busy cores no running process accounts for: processes that started and ended inside the
+   * window (someone else's test run, say) and kernel time. High values mean a noisy machine.
+   */
+  unattributed: number;
 }
 
 export type Groups = Record<string, number[]>;
@@ -87,7 +93,10 @@ export class CpuMeter {
         .slice(0, 4)
         .map(([comm, ticks]) => [comm, round(ticks / TICKS_PER_SECOND / seconds)]),
     );
-    return { seconds: round(seconds), machineBusy, cores, otherTop };
+    const cpuCount = cpus().length;
+    const attributed = Object.values(cores).reduce((a, b) => a + b, 0);
+    const unattributed = round(Math.max(0, machineBusy * cpuCount - attributed));
+    return { seconds: round(seconds), machineBusy, cores, otherTop, unattributed };
   }
 }
 
@@ -102,6 +111,7 @@ export function describeCpu(w: CpuWindow): string {
   const other = Object.entries(w.otherTop).map(([c, v]) => `${c} ${v.toFixed(2)}`);
   return (
     `machine ${(w.machineBusy * 100).toFixed(0)}% busy; cores: ${parts.join(', ')}` +
-    (other.length ? ` (other: ${other.join(', ')})` : '')
+    (other.length ? ` (other: ${other.join(', ')})` : '') +
+    (w.unattributed >= 0.1 ? `; ${w.unattributed.toFixed(2)} cores used by processes that came and went` : '')
   );
 }

@@ -23,6 +23,8 @@ export interface Row {
 export interface Results {
   startedAt: string;
   finishedAt?: string;
+  /** 1, 5 and 15 minute load averages when the run ended (machine() has them at the start). */
+  loadAverageAtEnd?: number[];
   mode: 'quick' | 'full';
   machine: ReturnType<typeof machine>;
   settings: Record<string, unknown>;
