@@ -7,7 +7,7 @@ import { Logger } from '@nestjs/common';
 import { simpleParser } from 'mailparser';
 import { dkimVerify } from 'mailauth/lib/dkim/verify';
 import { AppConfig } from '@app/config';
-import { MailHeaders, MailSendError, MailTransport, OutgoingMail, recipient } from '@app/mail';
+import { CompiledMail, MailHeaders, MailSendError, MailTransport, OutgoingMail, recipient } from '@app/mail';
 import { SmtpSink } from '../helpers/smtp-sink';
 
 /** The transport only needs configuration: no database or queue here. */
@@ -25,6 +25,22 @@ Logger.overrideLogger(false);
 
 const headers = new MailHeaders({ mailFrom: BASE.mailFrom, publicBaseUrl: 'https://news.example.com' });
 const UNSUBSCRIBE_URL = `https://news.example.com/unsubscribe?token=${'a'.repeat(120)}.${'b'.repeat(43)}`;
+
+/** A digest-like compiled mail, sent pre-built (MimeTemplate) the way deliveries send it. */
+const COMPILED = new CompiledMail(
+  'Morning Briefing: %%greeting%%',
+  '<p>%%greeting%%</p><p>Caf\u00e9 news</p><a href="%%unsubscribeUrl%%">Unsubscribe</a>',
+  '%%greeting%%\n\nUnsubscribe: %%unsubscribeUrl%%',
+);
+
+function prebuilt(transport: MailTransport, to: ReturnType<typeof recipient>) {
+  return transport.mimeTemplate(COMPILED).prepare({
+    to,
+    messageId: headers.messageId('test', String(Math.random())),
+    values: { greeting: `Hi ${to.name ?? 'there'},`, unsubscribeUrl: UNSUBSCRIBE_URL },
+    headers: headers.forSubscriber(UNSUBSCRIBE_URL, { slug: 'morning-briefing', name: 'Morning Briefing' }),
+  });
+}
 
 function message(overrides: Partial<OutgoingMail> = {}): OutgoingMail {
   return {
@@ -66,6 +82,17 @@ describe('MailTransport over SMTP (real smtp-server sink)', () => {
     expect(headerLines).toContain(`List-Unsubscribe: <${UNSUBSCRIBE_URL}>`);
     expect(headerLines).toContain('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
     expect(headerLines).toContain('List-ID: "Morning Briefing" <morning-briefing.news.example.com>');
+  });
+
+  it('sends a pre-built message as it is, to the envelope recipient only', async () => {
+    const mail = prebuilt(transport, recipient('raw@example.net', 'Zoë Ünïcode'));
+    expect(await transport.send(mail)).toEqual({ messageId: mail.messageId, accepted: ['raw@example.net'] });
+    const [received] = await sink.waitForMailTo('raw@example.net');
+    expect(received.envelopeTo).toEqual(['raw@example.net']);
+    expect(received.parsed.subject).toBe('Morning Briefing: Hi Zoë Ünïcode,');
+    expect(received.parsed.html).toContain('Café news');
+    expect(received.parsed.messageId).toBe(mail.messageId);
+    expect(received.raw.toString('utf8')).toContain(`List-Unsubscribe: <${UNSUBSCRIBE_URL}>\r\n`);
   });
 
   it('never lets a reader name inject a header or a recipient', async () => {
@@ -162,6 +189,21 @@ describe('MailTransport DKIM signing', () => {
     expect(signed).toEqual(
       expect.arrayContaining(['list-unsubscribe', 'list-unsubscribe-post', 'list-id', 'from', 'subject']),
     );
+  });
+
+  it('signs pre-built (MimeTemplate) messages too, List-Unsubscribe headers included', async () => {
+    await transport.send(prebuilt(transport, recipient('signed-raw@example.net', 'Zoë "Z" Ünïcode')));
+    const [received] = await sink.waitForMailTo('signed-raw@example.net');
+    const { results } = await dkimVerify(received.raw, { resolver });
+    expect(results).toHaveLength(1);
+    expect(results[0].status.result).toBe('pass');
+    const { signingHeaders } = results[0] as { signingHeaders?: { keys?: string } };
+    const signed = (signingHeaders?.keys ?? '').toLowerCase().split(': ');
+    expect(signed).toEqual(
+      expect.arrayContaining(['list-unsubscribe', 'list-unsubscribe-post', 'list-id', 'from', 'to', 'subject']),
+    );
+    const tampered = Buffer.from(received.raw.toString('utf8').replace('Caf=C3=A9 news', 'Caf=C3=A9 newz'));
+    expect((await dkimVerify(tampered, { resolver })).results[0].status.result).not.toBe('pass');
   });
 
   it('a tampered message fails verification (the check can fail)', async () => {

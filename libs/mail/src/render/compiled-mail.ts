@@ -29,12 +29,20 @@ export class MissingPlaceholderValueError extends Error {
   }
 }
 
+/** The values for one reader, each already made safe for the part it goes into. */
+export interface PartValues {
+  subject: Record<string, string>;
+  html: Record<string, string>;
+  text: Record<string, string>;
+}
+
 /**
  * A template split once at its placeholders, so filling it in for a reader is a
  * few string concatenations: `literals[0] + value(keys[0]) + literals[1] + ...`.
+ * `literals` always has one more entry than `keys`.
  */
-class SplitTemplate {
-  private readonly literals: string[] = [];
+export class SplitTemplate {
+  readonly literals: string[] = [];
   readonly keys: string[] = [];
 
   constructor(source: string) {
@@ -60,9 +68,9 @@ class SplitTemplate {
  * the text part, control characters removed from the subject.
  */
 export class CompiledMail implements CompiledMailParts {
-  private readonly subjectParts: SplitTemplate;
-  private readonly htmlParts: SplitTemplate;
-  private readonly textParts: SplitTemplate;
+  readonly subjectParts: SplitTemplate;
+  readonly htmlParts: SplitTemplate;
+  readonly textParts: SplitTemplate;
   /** Every placeholder name used in any part. */
   readonly placeholders: string[];
 
@@ -94,20 +102,29 @@ export class CompiledMail implements CompiledMailParts {
    * `values[key]`, the fragment's plain-text version. Throws when a placeholder has no value.
    */
   personalise(values: Record<string, string>, trustedHtml: Record<string, string> = {}): RenderedMail {
+    const safe = this.partValues(values, trustedHtml);
+    return {
+      subject: this.subjectParts.fill(safe.subject),
+      html: this.htmlParts.fill(safe.html),
+      text: this.textParts.fill(safe.text),
+    };
+  }
+
+  /**
+   * The per-part values `personalise` fills in (see there): the one place deciding how a
+   * reader's value is made safe, shared by every way of building the reader's message.
+   */
+  partValues(values: Record<string, string>, trustedHtml: Record<string, string> = {}): PartValues {
     const missing = this.placeholders.filter((key) => typeof values[key] !== 'string');
     if (missing.length > 0) throw new MissingPlaceholderValueError(missing);
-    const htmlValues: Record<string, string> = {};
-    const subjectValues: Record<string, string> = {};
+    const html: Record<string, string> = {};
+    const subject: Record<string, string> = {};
     for (const key of this.placeholders) {
       const trusted = trustedHtml[key];
-      htmlValues[key] = typeof trusted === 'string' ? trusted : escapeHtml(values[key]);
+      html[key] = typeof trusted === 'string' ? trusted : escapeHtml(values[key]);
       // A header value must stay on one line.
-      subjectValues[key] = values[key].replace(/\p{Cc}+/gu, ' ');
+      subject[key] = values[key].replace(/\p{Cc}+/gu, ' ');
     }
-    return {
-      subject: this.subjectParts.fill(subjectValues),
-      html: this.htmlParts.fill(htmlValues),
-      text: this.textParts.fill(values),
-    };
+    return { subject, html, text: values };
   }
 }

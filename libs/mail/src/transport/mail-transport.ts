@@ -2,9 +2,12 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import nodemailer from 'nodemailer';
+import addressparser from 'nodemailer/lib/addressparser';
 import type Mail from 'nodemailer/lib/mailer';
 import { APP_CONFIG, AppConfig, DkimConfig } from '@app/config';
 import { assertHeaderValue, MailAddress, MailHeaderMap, recipient } from '../headers/mail-headers';
+import { MimeTemplate, PreparedMail } from '../mime/mime-template';
+import { CompiledMail } from '../render/compiled-mail';
 import { MailSendError } from './smtp-errors';
 
 /** One message to one reader, fully rendered. */
@@ -56,6 +59,8 @@ export class MailTransport implements OnApplicationShutdown {
   private readonly logger = new Logger(MailTransport.name);
   private readonly mailer: Sender;
   private readonly outboxDir: string;
+  /** The envelope sender of pre-built messages: MAIL_FROM's address, as nodemailer derives it for composed ones. */
+  private readonly envelopeFrom: string;
   private readonly inFlight = new Set<Promise<unknown>>();
   private outboxReady?: Promise<unknown>;
   private closed = false;
@@ -66,6 +71,7 @@ export class MailTransport implements OnApplicationShutdown {
   ) {
     this.mode = config.smtpUrl ? 'smtp' : 'outbox';
     this.outboxDir = resolve(config.outboxDir);
+    this.envelopeFrom = addressparser(config.mailFrom, { flatten: true })[0]?.address ?? '';
     const common = { dkim: dkimOptions(config.dkim), disableFileAccess: true, disableUrlAccess: true };
     this.mailer = config.smtpUrl
       ? nodemailer.createTransport({
@@ -83,7 +89,11 @@ export class MailTransport implements OnApplicationShutdown {
       : nodemailer.createTransport({ ...common, streamTransport: true, buffer: true, newline: 'windows' });
   }
 
-  async send(mail: OutgoingMail): Promise<SendResult> {
+  /**
+   * Sends one message: composed here from its parts (OutgoingMail), or pre-built MIME
+   * (PreparedMail, see MimeTemplate) passed through as it is. Both are DKIM-signed when configured.
+   */
+  async send(mail: OutgoingMail | PreparedMail): Promise<SendResult> {
     const pending = this.deliver(mail);
     this.inFlight.add(pending);
     try {
@@ -91,6 +101,11 @@ export class MailTransport implements OnApplicationShutdown {
     } finally {
       this.inFlight.delete(pending);
     }
+  }
+
+  /** A compiled mail as MIME built once, From this transport's sender (MAIL_FROM), for `send` per reader. */
+  mimeTemplate(compiled: CompiledMail): MimeTemplate {
+    return new MimeTemplate(compiled, { from: this.config.mailFrom });
   }
 
   /** Lets messages already handed to the server finish, then closes the pool. */
@@ -105,10 +120,10 @@ export class MailTransport implements OnApplicationShutdown {
     await this.close();
   }
 
-  private async deliver(mail: OutgoingMail): Promise<SendResult> {
+  private async deliver(mail: OutgoingMail | PreparedMail): Promise<SendResult> {
     let message: Mail.Options;
     try {
-      message = this.toNodemailer(mail);
+      message = 'raw' in mail ? this.prebuilt(mail) : this.toNodemailer(mail);
     } catch (err) {
       throw new MailSendError(err);
     }
@@ -126,6 +141,14 @@ export class MailTransport implements OnApplicationShutdown {
       this.logger.warn(`send ${mail.messageId} failed (${failure.kind}): ${failure.message}`);
       throw failure;
     }
+  }
+
+  /** Nodemailer skips composing a `raw` message (its DKIM signer still signs it); the envelope must be given. */
+  private prebuilt(mail: PreparedMail): Mail.Options {
+    if (!/^<[^\s<>@]+@[^\s<>@]+>$/.test(mail.messageId)) throw new Error(`bad Message-ID ${mail.messageId}`);
+    if (!this.envelopeFrom) throw new Error('MAIL_FROM has no address for the envelope');
+    const to = recipient(mail.to.address, mail.to.name);
+    return { envelope: { from: this.envelopeFrom, to: [to.address] }, raw: mail.raw, messageId: mail.messageId };
   }
 
   private toNodemailer(mail: OutgoingMail): Mail.Options {
