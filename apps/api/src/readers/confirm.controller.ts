@@ -4,11 +4,10 @@ import type { Request, Response } from 'express';
 import { SubscriptionService } from '@app/subscriptions';
 import { ConfirmDto } from './dto/reader-forms.dto';
 import { ReaderForms } from './reader-forms';
-import { bodyOf, isFormPost, requestMeta, sendPage, wantsHtml } from './reader-http';
+import { isFormPost, requestMeta, sendPage, wantsHtml } from './reader-http';
 import { ReaderPageExceptionFilter } from './reader-page-exception.filter';
 import { ReaderPages } from './reader-pages';
-import { answerLinkError } from './reader-token-errors';
-import { errorBody, validateBody } from './validate-body';
+import { answeringLinkErrors, linkFormBody, linkPage } from './reader-token-errors';
 
 /**
  * Double opt-in. GET shows a button and changes nothing (mail scanners fetch
@@ -26,26 +25,24 @@ export class ConfirmController {
 
   @Get()
   @ApiExcludeEndpoint()
-  async page(@Query('token') token: unknown, @Res() res: Response): Promise<void> {
-    try {
-      const view = await this.subscriptions.confirmationView(String(token ?? ''));
-      sendPage(res, 200, this.pages.confirm(String(token), view.pending, view.active));
-    } catch (err) {
-      if (!answerLinkError(err, res, this.pages, true, 'confirmation')) throw err;
-    }
+  page(@Query('token') token: unknown, @Res() res: Response): Promise<void> {
+    return linkPage(
+      res,
+      this.pages,
+      'confirmation',
+      token,
+      (t) => this.subscriptions.confirmationView(t),
+      (t, view) => this.pages.confirm(t, view.pending, view.active),
+    );
   }
 
   @Post()
   @ApiBody({ type: ConfirmDto })
   async confirm(@Req() req: Request, @Res() res: Response): Promise<void> {
     const html = wantsHtml(req);
-    const { value: dto, errors } = await validateBody(ConfirmDto, bodyOf(req));
-    if (!dto) {
-      if (html) sendPage(res, 400, this.pages.error('This link does not work', 'The confirmation link is incomplete.'));
-      else res.status(400).json(errorBody(errors));
-      return;
-    }
-    try {
+    const dto = await linkFormBody(ConfirmDto, req, res, this.pages, 'confirmation');
+    if (!dto) return;
+    await answeringLinkErrors(res, this.pages, html, 'confirmation', async () => {
       if (isFormPost(req)) {
         const check = this.forms.check(req, (form) => form === 'confirm');
         if (!check.ok) {
@@ -61,8 +58,6 @@ export class ConfirmController {
       );
       if (html) sendPage(res, 200, this.pages.confirmed(result.subscriberId, result.activated, result.active));
       else res.status(200).json({ status: 'confirmed', newsletters: result.active.map((n) => n.slug) });
-    } catch (err) {
-      if (!answerLinkError(err, res, this.pages, html, 'confirmation')) throw err;
-    }
+    });
   }
 }

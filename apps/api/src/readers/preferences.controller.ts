@@ -4,11 +4,10 @@ import type { Request, Response } from 'express';
 import { consentText, SubscriptionService } from '@app/subscriptions';
 import { PreferencesDto } from './dto/reader-forms.dto';
 import { ReaderForms } from './reader-forms';
-import { bodyOf, isFormPost, requestMeta, sendPage, wantsHtml } from './reader-http';
+import { isFormPost, requestMeta, sendPage, wantsHtml } from './reader-http';
 import { ReaderPageExceptionFilter } from './reader-page-exception.filter';
 import { ReaderPages } from './reader-pages';
-import { answerLinkError } from './reader-token-errors';
-import { errorBody, validateBody } from './validate-body';
+import { answeringLinkErrors, linkFormBody, linkPage } from './reader-token-errors';
 
 /** The preference centre: tick and untick newsletters (link from every email). */
 @ApiTags('readers')
@@ -23,26 +22,24 @@ export class PreferencesController {
 
   @Get()
   @ApiExcludeEndpoint()
-  async page(@Query('token') token: unknown, @Res() res: Response): Promise<void> {
-    try {
-      const view = await this.subscriptions.preferences(String(token ?? ''));
-      sendPage(res, 200, this.pages.preferences(String(token), view));
-    } catch (err) {
-      if (!answerLinkError(err, res, this.pages, true, 'preferences')) throw err;
-    }
+  page(@Query('token') token: unknown, @Res() res: Response): Promise<void> {
+    return linkPage(
+      res,
+      this.pages,
+      'preferences',
+      token,
+      (t) => this.subscriptions.preferences(t),
+      (t, view) => this.pages.preferences(t, view),
+    );
   }
 
   @Post()
   @ApiBody({ type: PreferencesDto })
   async update(@Req() req: Request, @Res() res: Response): Promise<void> {
     const html = wantsHtml(req);
-    const { value: dto, errors } = await validateBody(PreferencesDto, bodyOf(req));
-    if (!dto) {
-      if (html) sendPage(res, 400, this.pages.error('This link does not work', 'The preferences link is incomplete.'));
-      else res.status(400).json(errorBody(errors));
-      return;
-    }
-    try {
+    const dto = await linkFormBody(PreferencesDto, req, res, this.pages, 'preferences');
+    if (!dto) return;
+    await answeringLinkErrors(res, this.pages, html, 'preferences', async () => {
       // The ledger records the statement the preference centre shows (API clients have no page of their own).
       let shown = consentText(null);
       if (isFormPost(req)) {
@@ -62,8 +59,6 @@ export class PreferencesController {
         const active = result.view.newsletters.filter((s) => s.status === 'active').map((s) => s.newsletter.slug);
         res.status(200).json({ status: 'saved', newsletters: active, added: result.added, removed: result.removed });
       }
-    } catch (err) {
-      if (!answerLinkError(err, res, this.pages, html, 'preferences')) throw err;
-    }
+    });
   }
 }

@@ -8,7 +8,7 @@ import { ReaderForms } from './reader-forms';
 import { bodyOf, firstString, isFormPost, requestMeta, sendPage, wantsHtml } from './reader-http';
 import { ReaderPageExceptionFilter } from './reader-page-exception.filter';
 import { ReaderPages } from './reader-pages';
-import { answerLinkError } from './reader-token-errors';
+import { answeringLinkErrors, linkPage } from './reader-token-errors';
 import { validateBody } from './validate-body';
 
 /**
@@ -29,13 +29,15 @@ export class UnsubscribeController {
 
   @Get()
   @ApiExcludeEndpoint()
-  async page(@Query('token') token: unknown, @Res() res: Response): Promise<void> {
-    try {
-      const view = await this.subscriptions.unsubscribeView(String(token ?? ''));
-      sendPage(res, 200, this.pages.unsubscribe(String(token), view.newsletter, view.subscribed));
-    } catch (err) {
-      if (!answerLinkError(err, res, this.pages, true, 'unsubscribe')) throw err;
-    }
+  page(@Query('token') token: unknown, @Res() res: Response): Promise<void> {
+    return linkPage(
+      res,
+      this.pages,
+      'unsubscribe',
+      token,
+      (t) => this.subscriptions.unsubscribeView(t),
+      (t, view) => this.pages.unsubscribe(t, view.newsletter, view.subscribed),
+    );
   }
 
   @Post()
@@ -51,7 +53,7 @@ export class UnsubscribeController {
     if (firstString(body['List-Unsubscribe']) === 'One-Click') return this.oneClick(token, req, res);
 
     const html = wantsHtml(req);
-    try {
+    await answeringLinkErrors(res, this.pages, html, 'unsubscribe', async () => {
       const { value: dto } = await validateBody(UnsubscribeFormDto, body);
       const check = isFormPost(req) ? this.forms.check(req, (form) => form === 'unsubscribe') : null;
       if (!dto || (check && !check.ok)) {
@@ -69,9 +71,7 @@ export class UnsubscribeController {
       if (html)
         sendPage(res, 200, this.pages.unsubscribed(result.subscriberId, result.removed, dto.scope, result.newsletter));
       else res.status(200).json({ status: 'unsubscribed', newsletters: result.removed.map((n) => n.slug) });
-    } catch (err) {
-      if (!answerLinkError(err, res, this.pages, html, 'unsubscribe')) throw err;
-    }
+    });
   }
 
   /** What a mail client's unsubscribe button does: the link's own scope, answered 200 in plain text. */
