@@ -1,13 +1,10 @@
 import { Controller, Get, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiBody, ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { SubscriptionService } from '@app/subscriptions';
 import { ConfirmDto } from './dto/reader-forms.dto';
-import { ReaderForms } from './reader-forms';
 import { isFormPost, requestMeta, sendPage, wantsHtml } from './reader-http';
+import { ReaderLinkController } from './reader-link-controller';
 import { ReaderPageExceptionFilter } from './reader-page-exception.filter';
-import { ReaderPages } from './reader-pages';
-import { answeringLinkErrors, linkFormBody, linkPage } from './reader-token-errors';
 
 /**
  * Double opt-in. GET shows a button and changes nothing (mail scanners fetch
@@ -16,20 +13,14 @@ import { answeringLinkErrors, linkFormBody, linkPage } from './reader-token-erro
 @ApiTags('readers')
 @Controller('confirm')
 @UseFilters(ReaderPageExceptionFilter)
-export class ConfirmController {
-  constructor(
-    private readonly subscriptions: SubscriptionService,
-    private readonly pages: ReaderPages,
-    private readonly forms: ReaderForms,
-  ) {}
+export class ConfirmController extends ReaderLinkController {
+  protected readonly link = 'confirmation';
 
   @Get()
   @ApiExcludeEndpoint()
   page(@Query('token') token: unknown, @Res() res: Response): Promise<void> {
-    return linkPage(
+    return this.linkPage(
       res,
-      this.pages,
-      'confirmation',
       token,
       (t) => this.subscriptions.confirmationView(t),
       (t, view) => this.pages.confirm(t, view.pending, view.active),
@@ -40,9 +31,9 @@ export class ConfirmController {
   @ApiBody({ type: ConfirmDto })
   async confirm(@Req() req: Request, @Res() res: Response): Promise<void> {
     const html = wantsHtml(req);
-    const dto = await linkFormBody(ConfirmDto, req, res, this.pages, 'confirmation');
+    const dto = await this.linkFormBody(ConfirmDto, req, res);
     if (!dto) return;
-    await answeringLinkErrors(res, this.pages, html, 'confirmation', async () => {
+    await this.answeringLinkErrors(res, html, async () => {
       if (isFormPost(req)) {
         const check = this.forms.check(req, (form) => form === 'confirm');
         if (!check.ok) {

@@ -1,32 +1,24 @@
 import { Controller, Get, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiBody, ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { consentText, SubscriptionService } from '@app/subscriptions';
+import { consentText } from '@app/subscriptions';
 import { PreferencesDto } from './dto/reader-forms.dto';
-import { ReaderForms } from './reader-forms';
 import { isFormPost, requestMeta, sendPage, wantsHtml } from './reader-http';
+import { ReaderLinkController } from './reader-link-controller';
 import { ReaderPageExceptionFilter } from './reader-page-exception.filter';
-import { ReaderPages } from './reader-pages';
-import { answeringLinkErrors, linkFormBody, linkPage } from './reader-token-errors';
 
 /** The preference centre: tick and untick newsletters (link from every email). */
 @ApiTags('readers')
 @Controller('preferences')
 @UseFilters(ReaderPageExceptionFilter)
-export class PreferencesController {
-  constructor(
-    private readonly subscriptions: SubscriptionService,
-    private readonly pages: ReaderPages,
-    private readonly forms: ReaderForms,
-  ) {}
+export class PreferencesController extends ReaderLinkController {
+  protected readonly link = 'preferences';
 
   @Get()
   @ApiExcludeEndpoint()
   page(@Query('token') token: unknown, @Res() res: Response): Promise<void> {
-    return linkPage(
+    return this.linkPage(
       res,
-      this.pages,
-      'preferences',
       token,
       (t) => this.subscriptions.preferences(t),
       (t, view) => this.pages.preferences(t, view),
@@ -37,9 +29,9 @@ export class PreferencesController {
   @ApiBody({ type: PreferencesDto })
   async update(@Req() req: Request, @Res() res: Response): Promise<void> {
     const html = wantsHtml(req);
-    const dto = await linkFormBody(PreferencesDto, req, res, this.pages, 'preferences');
+    const dto = await this.linkFormBody(PreferencesDto, req, res);
     if (!dto) return;
-    await answeringLinkErrors(res, this.pages, html, 'preferences', async () => {
+    await this.answeringLinkErrors(res, html, async () => {
       // The ledger records the statement the preference centre shows (API clients have no page of their own).
       let shown = consentText(null);
       if (isFormPost(req)) {

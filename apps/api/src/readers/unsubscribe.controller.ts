@@ -2,13 +2,11 @@ import { Controller, Get, Post, Query, Req, Res, UseFilters, UseInterceptors } f
 import { NoFilesInterceptor } from '@nestjs/platform-express';
 import { ApiBody, ApiConsumes, ApiExcludeEndpoint, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { InvalidTokenError, SubscriptionService } from '@app/subscriptions';
+import { InvalidTokenError } from '@app/subscriptions';
 import { UnsubscribeFormDto } from './dto/reader-forms.dto';
-import { ReaderForms } from './reader-forms';
 import { bodyOf, firstString, isFormPost, requestMeta, sendPage, wantsHtml } from './reader-http';
+import { ReaderLinkController } from './reader-link-controller';
 import { ReaderPageExceptionFilter } from './reader-page-exception.filter';
-import { ReaderPages } from './reader-pages';
-import { answeringLinkErrors, linkPage } from './reader-token-errors';
 import { validateBody } from './validate-body';
 
 /**
@@ -20,20 +18,14 @@ import { validateBody } from './validate-body';
 @ApiTags('readers')
 @Controller('unsubscribe')
 @UseFilters(ReaderPageExceptionFilter)
-export class UnsubscribeController {
-  constructor(
-    private readonly subscriptions: SubscriptionService,
-    private readonly pages: ReaderPages,
-    private readonly forms: ReaderForms,
-  ) {}
+export class UnsubscribeController extends ReaderLinkController {
+  protected readonly link = 'unsubscribe';
 
   @Get()
   @ApiExcludeEndpoint()
   page(@Query('token') token: unknown, @Res() res: Response): Promise<void> {
-    return linkPage(
+    return this.linkPage(
       res,
-      this.pages,
-      'unsubscribe',
       token,
       (t) => this.subscriptions.unsubscribeView(t),
       (t, view) => this.pages.unsubscribe(t, view.newsletter, view.subscribed),
@@ -53,7 +45,7 @@ export class UnsubscribeController {
     if (firstString(body['List-Unsubscribe']) === 'One-Click') return this.oneClick(token, req, res);
 
     const html = wantsHtml(req);
-    await answeringLinkErrors(res, this.pages, html, 'unsubscribe', async () => {
+    await this.answeringLinkErrors(res, html, async () => {
       const { value: dto } = await validateBody(UnsubscribeFormDto, body);
       const check = isFormPost(req) ? this.forms.check(req, (form) => form === 'unsubscribe') : null;
       if (!dto || (check && !check.ok)) {
