@@ -82,6 +82,48 @@ describe('digest delivery (real PostgreSQL, Redis, worker and SMTP sink)', () =>
     expect(await deliveryCounts(db, issueId)).toEqual({ sent: 1000 });
   });
 
+  it('gives each reader their greeting and recommendations (trusted HTML block) in the pre-built message', async () => {
+    const newsletterId = await seedNewsletter(db, { slug: 'recs-main', name: 'Lab Daily', topics: ['science'] });
+    const otherId = await seedNewsletter(db, {
+      slug: 'recs-other',
+      name: 'Lab Notes & Co',
+      topics: ['science'],
+      description: 'Weekly <lab> news',
+    });
+    const { rows: readers } = await db.query<{ id: string; email: string }>(
+      `INSERT INTO subscribers (email, name) VALUES ('fan@example.test', 'Zoë <b>Ünïcode</b>'), ('both@example.test', NULL)
+       RETURNING id, email`,
+    );
+    const both = readers.find((r) => r.email === 'both@example.test')!.id;
+    await db.query(
+      `INSERT INTO subscriptions (subscriber_id, newsletter_id, status, confirmed_at)
+       SELECT id, $1::uuid, 'active', now() FROM subscribers WHERE id = ANY($2::uuid[])
+       UNION ALL SELECT $3::uuid, $4::uuid, 'active', now()`,
+      [newsletterId, readers.map((r) => r.id), both, otherId],
+    );
+    await seedArticles(db, [{ title: 'Microscopes, cheaper', topics: ['science'] }]);
+
+    const issueId = await issues.createNow('recs-main');
+    await waitFor(async () => (await issueRow(db, issueId)).status === 'sent', 30000, 'the issue');
+
+    const [fan] = sink.to('fan@example.test');
+    expect(fan.parsed.to).toMatchObject({ value: [{ name: 'Zoë <b>Ünïcode</b>', address: 'fan@example.test' }] });
+    expect(fan.parsed.subject).toBe('Lab Daily: Microscopes, cheaper');
+    expect(fan.parsed.html).toContain('Hi Zoë &lt;b&gt;Ünïcode&lt;/b&gt;,');
+    expect(fan.parsed.text).toContain('Hi Zoë <b>Ünïcode</b>,');
+    // The block is HTML built from escaped parts: a real link, the name and description escaped.
+    expect(fan.parsed.html).toMatch(
+      /<a href="[^"]+\/forms\/recs-other">Lab Notes &amp; Co<\/a> &ndash; Weekly &lt;lab&gt; news/,
+    );
+    expect(fan.parsed.text).toMatch(
+      /You might also like:\n\* Lab Notes & Co - Weekly <lab> news: \S+\/forms\/recs-other/,
+    );
+    // Already receiving the related newsletter: nothing to recommend.
+    const [other] = sink.to('both@example.test').filter((m) => m.parsed.subject === 'Lab Daily: Microscopes, cheaper');
+    expect(other.parsed.text).toContain('Hello,');
+    expect(other.parsed.html).not.toContain('You might also like');
+  });
+
   it('retries a 4xx answer with backoff and then sends the message once', async () => {
     const newsletterId = await seedNewsletter(db, { slug: 'retry', topics: ['markets'] });
     await seedSubscribers(db, newsletterId, 1, 'r');

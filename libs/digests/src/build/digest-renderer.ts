@@ -101,16 +101,22 @@ export class DigestRenderer {
   }
 
   personalise(compiled: CompiledMail, reader: DigestReader): RenderedMail {
+    const { values, trustedHtml } = this.readerValues(reader);
+    return compiled.personalise(values, trustedHtml);
+  }
+
+  /** The placeholder values for one reader, as CompiledMail.personalise and MimeTemplate.prepare take them. */
+  readerValues(reader: DigestReader): { values: Record<string, string>; trustedHtml: Record<string, string> } {
     const recommendations = this.recommendationsBlock(reader.recommendations);
-    return compiled.personalise(
-      {
+    return {
+      values: {
         greeting: reader.name?.trim() ? `Hi ${reader.name.trim()},` : 'Hello,',
         unsubscribeUrl: reader.unsubscribeUrl,
         preferencesUrl: reader.preferencesUrl,
         recommendations: recommendations.text,
       },
-      { recommendations: recommendations.html },
-    );
+      trustedHtml: { recommendations: recommendations.html },
+    };
   }
 
   /** The "you might also like" block, built from escaped parts (it goes into the HTML as it is). */

@@ -3,7 +3,15 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
 import { IssueStatus } from '@app/database';
-import { CompiledMail, MailHeaders, MailSendError, MailTransport } from '@app/mail';
+import {
+  CompiledMail,
+  HeaderInjectionError,
+  MailHeaders,
+  MailSendError,
+  MailTransport,
+  MimeTemplate,
+  PreparedMail,
+} from '@app/mail';
 import { DeliveryMetrics } from '@app/observability';
 import { ReaderLinks, SuppressionService } from '@app/subscriptions';
 import { MAX_DELIVERY_ATTEMPTS } from '../digest.constants';
@@ -46,7 +54,8 @@ interface SendingIssue {
   newsletterId: string;
   slug: string;
   name: string;
-  compiled: CompiledMail;
+  /** The issue's MIME, built once per process: per reader only the placeholders are encoded. */
+  mime: MimeTemplate;
 }
 
 interface BatchContext {
@@ -57,19 +66,20 @@ interface BatchContext {
   durations: number[];
 }
 
-const COMPILED_CACHE_LIMIT = 16;
+const MIME_CACHE_LIMIT = 16;
 /** About 7 seconds of retrying in all. */
 const MARK_SENT_ATTEMPTS = 5;
 
 /**
  * Sends one batch of an issue. Each message: a send-time check in Postgres (still
- * queued, still subscribed, not suppressed), personalisation of the compiled issue, the
+ * queued, still subscribed, not suppressed), the reader's message from the issue's
+ * pre-built MIME (MimeTemplate: only the placeholder values are encoded per reader), the
  * SMTP conversation, and the delivery row marked right after the server's answer.
  */
 @Injectable()
 export class DeliveryService {
   private readonly logger = new Logger(DeliveryService.name);
-  private readonly compiledCache = new Map<string, CompiledMail>();
+  private readonly mimeCache = new Map<string, MimeTemplate>();
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -132,37 +142,50 @@ export class DeliveryService {
         if (await this.deliveries.markSkipped(row.id, reason)) tally.skipped++;
         return;
       }
-      const unsubscribeUrl = this.links.unsubscribeUrl(row.subscriberId, issue.newsletterId);
-      const mail = this.renderer.personalise(issue.compiled, {
-        name: row.name,
-        unsubscribeUrl,
-        preferencesUrl: this.links.preferencesUrl(row.subscriberId),
-        recommendations: recommendNewsletters(
-          ctx.catalogue,
-          readerNewsletters(ctx.subscriptions.get(row.subscriberId) ?? []),
-        ).map((r) => r.newsletter),
-      });
-      // Derived from ids only: a retry of this message carries the same Message-ID.
-      const messageId = this.headers.messageId('issue', issue.id, row.subscriberId);
+      let mail: PreparedMail;
+      try {
+        mail = this.prepare(ctx, row as QueuedDelivery & { email: string });
+      } catch (err) {
+        // A message we refuse to build (e.g. an address with header syntax) fails like a refused one.
+        if (!(err instanceof HeaderInjectionError)) throw err;
+        await this.recordFailure(ctx, row.id, row.email, new MailSendError(err));
+        return;
+      }
       const started = performance.now();
       try {
-        await this.transport.send({
-          to: { address: row.email, name: row.name ?? undefined },
-          subject: mail.subject,
-          html: mail.html,
-          text: mail.text,
-          messageId,
-          headers: this.headers.forSubscriber(unsubscribeUrl, { slug: issue.slug, name: issue.name }),
-        });
+        await this.transport.send(mail);
       } catch (err) {
         await this.recordFailure(ctx, row.id, row.email, err instanceof MailSendError ? err : new MailSendError(err));
         return;
       }
       ctx.durations.push((performance.now() - started) / 1000);
-      if (await this.recordSent(row.id, messageId)) tally.sent++;
+      if (await this.recordSent(row.id, mail.messageId)) tally.sent++;
     } finally {
       release();
     }
+  }
+
+  /** The reader's message: personal links, greeting and recommendations in the issue's pre-built MIME. */
+  private prepare(ctx: BatchContext, row: QueuedDelivery & { email: string }): PreparedMail {
+    const { issue } = ctx;
+    const unsubscribeUrl = this.links.unsubscribeUrl(row.subscriberId, issue.newsletterId);
+    const { values, trustedHtml } = this.renderer.readerValues({
+      name: row.name,
+      unsubscribeUrl,
+      preferencesUrl: this.links.preferencesUrl(row.subscriberId),
+      recommendations: recommendNewsletters(
+        ctx.catalogue,
+        readerNewsletters(ctx.subscriptions.get(row.subscriberId) ?? []),
+      ).map((r) => r.newsletter),
+    });
+    return issue.mime.prepare({
+      to: { address: row.email, name: row.name ?? undefined },
+      // Derived from ids only: a retry of this message carries the same Message-ID.
+      messageId: this.headers.messageId('issue', issue.id, row.subscriberId),
+      values,
+      trustedHtml,
+      headers: this.headers.forSubscriber(unsubscribeUrl, { slug: issue.slug, name: issue.name }),
+    });
   }
 
   /**
@@ -217,20 +240,18 @@ export class DeliveryService {
     if (!row || row.html === null) return null;
     return {
       ...row,
-      compiled: this.compiledOf(row.id, { subject: row.subject, html: row.html, text: row.text ?? '' }),
+      mime: this.mimeOf(row.id, { subject: row.subject, html: row.html, text: row.text ?? '' }),
     };
   }
 
-  /** The stored issue is immutable once sending: split it into its template parts once per process. */
-  private compiledOf(issueId: string, parts: { subject: string; html: string; text: string }): CompiledMail {
-    let compiled = this.compiledCache.get(issueId);
-    if (!compiled) {
-      compiled = CompiledMail.fromParts(parts);
-      if (this.compiledCache.size >= COMPILED_CACHE_LIMIT) {
-        this.compiledCache.delete(this.compiledCache.keys().next().value!);
-      }
-      this.compiledCache.set(issueId, compiled);
+  /** The stored issue is immutable once sending: build its MIME once per process. */
+  private mimeOf(issueId: string, parts: { subject: string; html: string; text: string }): MimeTemplate {
+    let mime = this.mimeCache.get(issueId);
+    if (!mime) {
+      mime = this.transport.mimeTemplate(CompiledMail.fromParts(parts));
+      if (this.mimeCache.size >= MIME_CACHE_LIMIT) this.mimeCache.delete(this.mimeCache.keys().next().value!);
+      this.mimeCache.set(issueId, mime);
     }
-    return compiled;
+    return mime;
   }
 }
