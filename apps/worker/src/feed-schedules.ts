@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { FeedScheduler } from '@app/articles';
+import { PeriodicTask } from '@app/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 
 /**
@@ -10,8 +11,10 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 @Injectable()
 export class FeedSchedules implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(FeedSchedules.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly sync = new PeriodicTask(
+    () => this.scheduler.syncAll(),
+    (err) => this.logger.warn(`feed schedulers not synced, will retry: ${err.message}`),
+  );
 
   constructor(
     private readonly scheduler: FeedScheduler,
@@ -19,23 +22,11 @@ export class FeedSchedules implements OnApplicationBootstrap, BeforeApplicationS
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.sync();
-    this.timer = setInterval(() => void this.sync(), this.config.reconcileIntervalSeconds * 1000);
-    this.timer.unref();
+    await this.sync.runNow();
+    this.sync.start(this.config.reconcileIntervalSeconds * 1000);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
-  }
-
-  private async sync(): Promise<void> {
-    if (this.running) return;
-    this.running = this.scheduler
-      .syncAll()
-      .then(() => undefined)
-      .catch((err: Error) => this.logger.warn(`feed schedulers not synced, will retry: ${err.message}`));
-    await this.running;
-    this.running = undefined;
+    await this.sync.stop();
   }
 }

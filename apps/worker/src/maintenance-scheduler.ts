@@ -1,4 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { PeriodicTask } from '@app/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { JobQueue, JobName, QueueName } from '@app/queues';
 
@@ -21,8 +22,12 @@ export const MAINTENANCE_SCHEDULES: Array<{ name: ScheduledMaintenanceJob; patte
 @Injectable()
 export class MaintenanceScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(MaintenanceScheduler.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly schedules = new PeriodicTask(
+    async () => {
+      for (const schedule of MAINTENANCE_SCHEDULES) await this.ensure(schedule);
+    },
+    (err) => this.logger.warn(`maintenance schedules not checked, will retry: ${err.message}`),
+  );
 
   constructor(
     private readonly jobs: JobQueue,
@@ -30,23 +35,12 @@ export class MaintenanceScheduler implements OnApplicationBootstrap, BeforeAppli
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.ensureAll();
-    this.timer = setInterval(() => void this.ensureAll(), this.config.reconcileIntervalSeconds * 1000);
-    this.timer.unref();
+    await this.schedules.runNow();
+    this.schedules.start(this.config.reconcileIntervalSeconds * 1000);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
-  }
-
-  private async ensureAll(): Promise<void> {
-    if (this.running) return;
-    this.running = (async () => {
-      for (const schedule of MAINTENANCE_SCHEDULES) await this.ensure(schedule);
-    })();
-    await this.running;
-    this.running = undefined;
+    await this.schedules.stop();
   }
 
   private async ensure({ name, pattern }: { name: ScheduledMaintenanceJob; pattern: string }): Promise<void> {

@@ -2,3 +2,4 @@ export * from './html';
 export * from './privacy';
 export * from './clock';
 export * from './ids';
+export * from './periodic-task';

@@ -1,4 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { PeriodicTask } from '@app/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { ScheduleService } from '../schedule/schedule.service';
 import { ReconcilerService } from './reconciler.service';
@@ -12,8 +13,10 @@ import { ReconcilerService } from './reconciler.service';
 @Injectable()
 export class DigestHousekeeping implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(DigestHousekeeping.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly watchdog = new PeriodicTask(
+    () => this.schedules.ensureAll(),
+    (err) => this.logger.warn(`digest watchdog housekeeping failed, will retry: ${err.message}`),
+  );
 
   constructor(
     private readonly schedules: ScheduleService,
@@ -22,33 +25,18 @@ export class DigestHousekeeping implements OnApplicationBootstrap, BeforeApplica
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.guard('boot', async () => {
+    try {
       await this.schedules.ensureAll();
       await this.reconciler.reconcile();
-    });
-    this.timer = setInterval(() => void this.tick(), this.config.reconcileIntervalSeconds * 1000);
-    this.timer.unref();
+    } catch (err) {
+      // Housekeeping never takes the worker down: Redis or Postgres may be briefly away.
+      this.logger.warn(`digest boot housekeeping failed, will retry: ${(err as Error).message}`);
+    }
+    this.watchdog.start(this.config.reconcileIntervalSeconds * 1000);
   }
 
   /** Before queues, Redis and the database close. */
   async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
-  }
-
-  private async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = this.guard('watchdog', () => this.schedules.ensureAll().then(() => undefined));
-    await this.running;
-    this.running = undefined;
-  }
-
-  /** Housekeeping never takes the worker down: Redis or Postgres may be briefly away. */
-  private async guard(what: string, work: () => Promise<void>): Promise<void> {
-    try {
-      await work();
-    } catch (err) {
-      this.logger.warn(`digest ${what} housekeeping failed, will retry: ${(err as Error).message}`);
-    }
+    await this.watchdog.stop();
   }
 }
