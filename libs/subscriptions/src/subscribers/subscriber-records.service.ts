@@ -4,6 +4,7 @@ import { Repository } from 'typeorm';
 import { Subscriber, SubscriberStatus, Subscription, SubscriptionStatus } from '@app/database';
 import { ConsentLedger } from '../consent/consent-ledger';
 import { NewslettersService } from '../newsletters/newsletters.service';
+import type { ConsentEventView } from '../privacy/privacy.service';
 import { toStoredEmail } from '../readers/reader-input';
 
 export interface SubscriberRecord {
@@ -19,17 +20,8 @@ export interface SubscriberRecord {
     confirmedAt: Date | null;
     unsubscribedAt: Date | null;
   }>;
-  consentEvents: Array<{
-    action: string;
-    newsletters: string[];
-    consentVersion: string | null;
-    consentTextSha256: string | null;
-    ip: string | null;
-    userAgent: string | null;
-    source: string | null;
-    details: Record<string, unknown> | null;
-    at: Date;
-  }>;
+  /** The ledger as in the reader's export, with dates as dates. */
+  consentEvents: Array<Omit<ConsentEventView, 'at'> & { at: Date }>;
 }
 
 /** What operators see of a reader: subscriptions with their states and the consent history. */
