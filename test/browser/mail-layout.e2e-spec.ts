@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
-import { Browser, chromium } from 'playwright-core';
+import { Browser } from 'playwright-core';
 import { CompiledMail, MailRenderer } from '@app/mail';
+import { launchChromium } from '../helpers/browser';
 
 /**
  * The shared email layout in a real browser engine: at a phone's 375 px and the
@@ -16,10 +17,7 @@ describe('email layout in headless Chromium', () => {
   const longLink = `https://news.example.com/confirm?token=${'x'.repeat(180)}`;
 
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

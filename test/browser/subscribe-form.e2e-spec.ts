@@ -1,9 +1,10 @@
 /// <reference lib="dom" />
-import { Browser, chromium, Page } from 'playwright-core';
+import { Browser, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { RunningApi, startApi } from '../helpers/api-app';
 import { createTestEnv, TestEnv } from '../helpers/test-env';
 import { createNewsletter } from '../e2e/subscriptions-helpers';
+import { launchChromium } from '../helpers/browser';
 
 /** The hosted subscribe page in headless Chromium, filled in and submitted as a reader does. */
 describe('subscribe page in a browser', () => {
@@ -24,10 +25,7 @@ describe('subscribe page in a browser', () => {
       topics: [],
     });
     await createNewsletter(api, env, { slug: 'world-affairs', name: 'World Affairs', topics: [] });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,10 +1,11 @@
 /// <reference lib="dom" />
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, chromium } from 'playwright-core';
+import { Browser } from 'playwright-core';
 import { DigestRenderer } from '@app/digests';
 import { IssueContent } from '@app/database';
 import { MAIL_TEMPLATES_DIR, MailRenderer, PLACEHOLDER_PATTERN, RenderedMail } from '@app/mail';
+import { launchChromium } from '../helpers/browser';
 
 const config = {
   mailFrom: 'The Daily Example <news@example.com>',
@@ -66,10 +67,7 @@ describe('the digest email: strict MJML, per-reader placeholders, layout in head
         { id: 'n2', slug: 'money', name: 'Money & You', description: '', topics: [] },
       ],
     });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

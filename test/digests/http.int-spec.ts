@@ -1,12 +1,12 @@
 /// <reference lib="dom" />
 import { XMLParser } from 'fast-xml-parser';
 import { Pool } from 'pg';
-import { chromium } from 'playwright-core';
 import type { RunningApi } from '../helpers/api-app';
 import { SmtpSink } from '../helpers/smtp-sink';
 import { SuiteStack } from '../helpers/suite-stack';
 import { TestEnv, waitFor } from '../helpers/test-env';
 import { seedArticles, seedNewsletter, seedSubscribers } from './digest-fixtures';
+import { launchChromium } from '../helpers/browser';
 
 describe('issues over HTTP: admin routes, web version, archive and feed', () => {
   let stack: SuiteStack<SmtpSink>;
@@ -167,10 +167,7 @@ describe('issues over HTTP: admin routes, web version, archive and feed', () => 
   });
 
   it('shows the web version and the archive readably on a 375 px phone screen', async () => {
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 375, height: 800 } });
       const violations: string[] = [];

@@ -1,7 +1,8 @@
-import { Browser, chromium } from 'playwright-core';
+import { Browser } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { RunningApi, startApi } from '../helpers/api-app';
 import { createTestEnv, TestEnv } from '../helpers/test-env';
+import { launchChromium } from '../helpers/browser';
 
 /**
  * The operator dashboard in headless Chromium, on a phone-sized screen, with the
@@ -19,10 +20,7 @@ describe('operator dashboard (headless Chromium)', () => {
     env = await createTestEnv('ops_dashboard');
     api = await startApi();
     db = api.app.get(DataSource);
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     const [newsletter] = await db.query(
       `INSERT INTO newsletters (slug, name, schedule, timezone) VALUES ('morning-briefing', 'Morning Briefing', '0 7 * * *', 'Europe/London') RETURNING id`,
     );

@@ -1,11 +1,12 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { Browser, chromium } from 'playwright-core';
+import { Browser } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { solveProofOfWork, stampDate } from '../../apps/api/src/security';
 import { createTestEnv, TestEnv } from '../helpers/test-env';
 import { RunningApi, startApi } from '../helpers/api-app';
 import { Seeder } from './trust-helpers';
+import { launchChromium } from '../helpers/browser';
 
 /** Boots an extra API replica with some env changed for its boot only (config is read at boot). */
 async function startApiWith(env: Record<string, string>): Promise<RunningApi> {
@@ -135,10 +136,7 @@ describe('abuse protection on POST /subscriptions', () => {
     });
 
     it('the hosted form solves it in the browser with its external script, under the strict CSP', async () => {
-      const browser: Browser = await chromium.launch({
-        executablePath: '/usr/bin/chromium',
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      });
+      const browser: Browser = await launchChromium();
       try {
         const page = await browser.newPage();
         const violations: string[] = [];

@@ -1,5 +1,5 @@
 import { INestApplicationContext } from '@nestjs/common';
-import { Browser, chromium } from 'playwright-core';
+import { Browser } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { ALL_NEWSLETTERS, TokenService } from '@app/subscriptions';
 import { SmtpSink } from '../helpers/smtp-sink';
@@ -7,6 +7,7 @@ import { createTestEnv, TestEnv } from '../helpers/test-env';
 import { RunningApi, startApi } from '../helpers/api-app';
 import { startWorker } from '../helpers/worker-app';
 import { Seeder } from './trust-helpers';
+import { launchChromium } from '../helpers/browser';
 
 /**
  * A reader asks for their data from the preference centre, in a browser under the
@@ -27,10 +28,7 @@ describe("a reader's own data export, end to end", () => {
     api = await startApi();
     worker = await startWorker();
     db = api.app.get(DataSource);
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,12 +1,13 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
-import { Browser, chromium, Page } from 'playwright-core';
+import { Browser, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { ALL_NEWSLETTERS, TokenService } from '@app/subscriptions';
 import { createTestEnv, TestEnv } from '../helpers/test-env';
 import { RunningApi, startApi } from '../helpers/api-app';
 import { Seeder } from './trust-helpers';
+import { launchChromium } from '../helpers/browser';
 
 const ADMIN_TOKEN = 'test-admin-token-0123456789';
 const OLD_SECRET = 'old-app-secret-0123456789abcdef';
@@ -75,10 +76,7 @@ describe('security checks', () => {
       await seed.subscription(reader, ids.sport);
     }
     await seed.subscription(ids.carol, ids.morning, 'pending');
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
