@@ -187,10 +187,17 @@ function extraHeaders(headers: MailHeaderMap | undefined): string {
   return out;
 }
 
-/** "list-id" -> "List-ID", as nodemailer writes header names. */
+const headerNames = new Map<string, string>();
+
+/** "list-id" -> "List-ID", as nodemailer writes header names (the same few names every message: kept). */
 function headerName(name: string): string {
-  return name
-    .toLowerCase()
-    .replace(/(^|-)[a-z]/g, (c) => c.toUpperCase())
-    .replace(/-(Id|Spf|Fbl|Md5)$/, (c) => c.toUpperCase());
+  let written = headerNames.get(name);
+  if (written === undefined) {
+    written = name
+      .toLowerCase()
+      .replace(/(^|-)[a-z]/g, (c) => c.toUpperCase())
+      .replace(/-(Id|Spf|Fbl|Md5)$/, (c) => c.toUpperCase());
+    if (headerNames.size < 100) headerNames.set(name, written);
+  }
+  return written;
 }
