@@ -84,6 +84,78 @@ describe('operators: queue board and /metrics (real Redis, worker in its own Nes
       expect(ui.status).toBe(200);
       expect(await ui.text()).toContain('swagger');
     });
+
+    it('lists every route of the reader and operator tables of API.md, tagged, with how to authenticate', async () => {
+      // API.md, "Readers" and "Operators" tables (query strings left out, :param as {param}).
+      const readers = [
+        'GET /',
+        'GET /forms/{newsletter}',
+        'GET /privacy',
+        'POST /subscriptions',
+        'GET /confirm',
+        'POST /confirm',
+        'GET /unsubscribe',
+        'POST /unsubscribe',
+        'GET /preferences',
+        'POST /preferences',
+        'GET /issues/{id}/{slug}',
+        'GET /archive/{newsletter}',
+        'GET /archive/{newsletter}/feed.xml',
+      ];
+      const operators = [
+        'POST /admin/newsletters',
+        'GET /admin/newsletters',
+        'PATCH /admin/newsletters/{slug}',
+        'GET /admin/subscribers',
+        'POST /admin/subscribers/import',
+        'GET /admin/subscribers/{id}/export',
+        'DELETE /admin/subscribers/{id}',
+        'DELETE /admin/suppressions/{email}',
+        'POST /admin/articles',
+        'GET /admin/articles/{id}',
+        'POST /admin/feeds',
+        'GET /admin/feeds',
+        'POST /admin/newsletters/{slug}/issues',
+        'GET /admin/issues/{id}',
+        'GET /admin/issues/{id}/preview',
+        'GET /admin',
+        'GET /admin/queues',
+      ];
+      type Operation = {
+        tags?: string[];
+        security?: Array<Record<string, string[]>>;
+        parameters?: Array<{ in: string; name: string; required?: boolean }>;
+        requestBody?: { content: Record<string, { schema: Record<string, unknown> }> };
+      };
+      const doc = (await (await fetch(`${api.baseUrl}/docs-json`)).json()) as {
+        paths: Record<string, Record<string, Operation>>;
+      };
+      const operation = (route: string) => {
+        const [method, path] = route.split(' ');
+        return doc.paths[path]?.[method.toLowerCase()];
+      };
+      expect([...readers, ...operators, 'POST /webhooks/events'].filter((route) => !operation(route))).toEqual([]);
+
+      for (const route of readers)
+        expect([route, operation(route)!.tags, operation(route)!.security]).toEqual([route, ['readers'], undefined]);
+      for (const route of operators) {
+        const op = operation(route)!;
+        expect([route, op.tags!.length, ['admin', 'ops'].includes(op.tags![0])]).toEqual([route, 1, true]);
+        expect([route, op.security]).toEqual([route, expect.arrayContaining([{ bearer: [] }, { basic: [] }])]);
+      }
+      // Webhooks authenticate by signature: the header and the body are documented.
+      const webhook = operation('POST /webhooks/events')!;
+      expect(webhook.tags).toEqual(['webhooks']);
+      expect(webhook.parameters).toContainEqual(
+        expect.objectContaining({ in: 'header', name: 'X-Dispatch-Signature', required: true }),
+      );
+      expect(webhook.requestBody!.content['application/json'].schema).toMatchObject({
+        oneOf: [{ $ref: expect.stringContaining('ProviderEventDto') }, { type: 'array' }],
+      });
+      // One tag of four on every operation of the document.
+      const tags = Object.values(doc.paths).flatMap((ops) => Object.values(ops).map((op) => op.tags ?? []));
+      expect(tags.filter((t) => t.length !== 1 || !['readers', 'admin', 'webhooks', 'ops'].includes(t[0]))).toEqual([]);
+    });
   });
 
   describe('GET /metrics', () => {

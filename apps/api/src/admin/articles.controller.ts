@@ -8,12 +8,11 @@ import {
   ParseUUIDPipe,
   Post,
   Res,
-  UseGuards,
 } from '@nestjs/common';
-import { ApiBasicAuth, ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ArticleInput, ArticlesService, ArticleView, IngestedArticle, InvalidUrlError } from '@app/articles';
-import { AdminAuthGuard } from '../common/admin-auth.guard';
+import { AdminOnly } from '../common/admin-auth.guard';
 import { ArticlesPayloadPipe } from './dto/articles.dto';
 
 const uuidParam = new ParseUUIDPipe({
@@ -27,10 +26,8 @@ const uuidParam = new ParseUUIDPipe({
 
 /** The publisher's articles: bulk upsert by canonical URL, and one article with its related articles. */
 @ApiTags('admin')
-@ApiBearerAuth()
-@ApiBasicAuth()
+@AdminOnly()
 @Controller('admin/articles')
-@UseGuards(AdminAuthGuard)
 export class ArticlesController {
   constructor(private readonly articles: ArticlesService) {}
 

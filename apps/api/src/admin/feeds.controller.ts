@@ -1,25 +1,14 @@
-import {
-  BadRequestException,
-  Body,
-  Controller,
-  Get,
-  Post,
-  Res,
-  ServiceUnavailableException,
-  UseGuards,
-} from '@nestjs/common';
-import { ApiBasicAuth, ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { BadRequestException, Body, Controller, Get, Post, Res, ServiceUnavailableException } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { FeedSchedulingError, FeedsService, FeedView, InvalidUrlError } from '@app/articles';
-import { AdminAuthGuard } from '../common/admin-auth.guard';
+import { AdminOnly } from '../common/admin-auth.guard';
 import { CreateFeedDto } from './dto/feeds.dto';
 
 /** RSS/Atom feeds polled by the worker. */
 @ApiTags('admin')
-@ApiBearerAuth()
-@ApiBasicAuth()
+@AdminOnly()
 @Controller('admin/feeds')
-@UseGuards(AdminAuthGuard)
 export class FeedsController {
   constructor(private readonly feeds: FeedsService) {}
 

@@ -9,13 +9,12 @@ import {
   ParseUUIDPipe,
   Post,
   Res,
-  UseGuards,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { IsBoolean, IsOptional } from 'class-validator';
 import type { Response } from 'express';
 import { IssueService, IssueView, NewsletterInactiveError, NewsletterNotFoundError } from '@app/digests';
-import { AdminAuthGuard } from '../common/admin-auth.guard';
+import { AdminOnly } from '../common/admin-auth.guard';
 
 export class CreateIssueDto {
   @ApiPropertyOptional({ description: 'Build and render only: no deliveries are created, nothing is sent.' })
@@ -30,9 +29,8 @@ class IssueCreatedDto {
 
 /** Issues for operators: build one now, follow its progress, preview it. */
 @ApiTags('admin')
-@ApiBearerAuth()
+@AdminOnly()
 @Controller('admin')
-@UseGuards(AdminAuthGuard)
 export class IssuesAdminController {
   constructor(private readonly issues: IssueService) {}
 

@@ -9,9 +9,8 @@ import {
   Param,
   Patch,
   Post,
-  UseGuards,
 } from '@nestjs/common';
-import { ApiBasicAuth, ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { Newsletter } from '@app/database';
 import {
   DuplicateSlugError,
@@ -20,15 +19,13 @@ import {
   NewsletterNotFoundError,
   NewslettersService,
 } from '@app/subscriptions';
-import { AdminAuthGuard } from '../common/admin-auth.guard';
+import { AdminOnly } from '../common/admin-auth.guard';
 import { CreateNewsletterDto, UpdateNewsletterDto } from './dto/newsletter.dto';
 
 /** The newsletter catalogue, for operators. Schedule changes reach the worker through a sync job. */
 @ApiTags('admin')
-@ApiBearerAuth()
-@ApiBasicAuth()
+@AdminOnly()
 @Controller('admin/newsletters')
-@UseGuards(AdminAuthGuard)
 export class NewslettersController {
   constructor(private readonly newsletters: NewslettersService) {}
 

@@ -1,22 +1,14 @@
-import {
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  NotFoundException,
-  Param,
-  Res,
-  UseFilters,
-  UseGuards,
-} from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, NotFoundException, Param, Res, UseFilters } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { PrivacyService, SuppressionService } from '@app/subscriptions';
-import { AdminAuthGuard } from '../common/admin-auth.guard';
+import { AdminOnly } from '../common/admin-auth.guard';
 import { SubscriberNotFoundFilter } from '../privacy/subscriber-not-found.filter';
 
 /** Operator side of the readers' privacy rights: access, erasure, consent proof, suppression lifts. */
+@ApiTags('admin')
+@AdminOnly()
 @Controller('admin')
-@UseGuards(AdminAuthGuard)
 @UseFilters(SubscriberNotFoundFilter)
 export class PrivacyAdminController {
   constructor(

@@ -1,15 +1,5 @@
-import {
-  Controller,
-  Get,
-  HttpCode,
-  HttpException,
-  NotFoundException,
-  Post,
-  Query,
-  Req,
-  UseGuards,
-} from '@nestjs/common';
-import { ApiBasicAuth, ApiBearerAuth, ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpCode, HttpException, NotFoundException, Post, Query, Req } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import {
   ImportFormat,
@@ -20,17 +10,15 @@ import {
   SubscriberRecord,
   SubscriberRecords,
 } from '@app/subscriptions';
-import { AdminAuthGuard } from '../common/admin-auth.guard';
+import { AdminOnly } from '../common/admin-auth.guard';
 import { SubscriberQueryDto } from './dto/subscriber-query.dto';
 
 /** The only route with a large body; configureApp leaves its stream unparsed. */
 export const IMPORT_MAX_BYTES = 50 * 1024 * 1024;
 
 @ApiTags('admin')
-@ApiBearerAuth()
-@ApiBasicAuth()
+@AdminOnly()
 @Controller('admin/subscribers')
-@UseGuards(AdminAuthGuard)
 export class SubscribersController {
   constructor(
     private readonly records: SubscriberRecords,

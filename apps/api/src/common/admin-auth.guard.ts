@@ -1,4 +1,13 @@
-import { CanActivate, ExecutionContext, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import {
+  applyDecorators,
+  CanActivate,
+  ExecutionContext,
+  Inject,
+  Injectable,
+  UnauthorizedException,
+  UseGuards,
+} from '@nestjs/common';
+import { ApiBasicAuth, ApiBearerAuth, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { APP_CONFIG, AppConfig } from '@app/config';
@@ -17,6 +26,16 @@ export class AdminAuthGuard implements CanActivate {
     context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'Basic realm="Dispatch admin"');
     throw new UnauthorizedException('a valid admin token is required');
   }
+}
+
+/** Operators only (controller or route): the admin guard, and both ways to authenticate in the OpenAPI document. */
+export function AdminOnly(): ClassDecorator & MethodDecorator {
+  return applyDecorators(
+    UseGuards(AdminAuthGuard),
+    ApiBearerAuth(),
+    ApiBasicAuth(),
+    ApiUnauthorizedResponse({ description: 'missing or wrong admin token' }),
+  );
 }
 
 export function isAdminRequest(authorization: string | undefined, adminToken: string): boolean {

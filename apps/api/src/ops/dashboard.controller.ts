@@ -1,17 +1,16 @@
-import { Controller, Get, Header, Query, UseGuards } from '@nestjs/common';
-import { ApiBasicAuth, ApiBearerAuth, ApiExcludeEndpoint, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { AdminAuthGuard } from '../common/admin-auth.guard';
+import { Controller, Get, Header, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { AdminOnly } from '../common/admin-auth.guard';
+import { HtmlPage } from '../common/api-docs';
 import { PageRenderer } from '../common/page-renderer';
 import { DashboardData, DashboardService } from './dashboard.service';
 
 const DEFAULT_REFRESH_SECONDS = 5;
 
 /** The operator dashboard: server-rendered, then kept current by /assets/dashboard.js polling dashboard.json. */
-@ApiTags('operations')
-@ApiBearerAuth()
-@ApiBasicAuth()
+@ApiTags('ops')
+@AdminOnly()
 @Controller('admin')
-@UseGuards(AdminAuthGuard)
 export class DashboardController {
   constructor(
     private readonly dashboard: DashboardService,
@@ -19,7 +18,7 @@ export class DashboardController {
   ) {}
 
   @Get()
-  @ApiExcludeEndpoint()
+  @HtmlPage('the operator dashboard, refreshed every ?refresh= seconds (1 to 60, default 5)')
   @Header('Content-Type', 'text/html; charset=utf-8')
   @Header('Cache-Control', 'no-store')
   async page(@Query('refresh') refresh?: string): Promise<string> {

@@ -4,7 +4,7 @@ import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndica
 import { QueueHealthIndicators } from './health.indicators';
 
 /** Probes for orchestrators: no authentication, meant for the internal network. */
-@ApiTags('health')
+@ApiTags('ops')
 @Controller('health')
 export class HealthController {
   constructor(

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { InvalidTokenError, PrivacyService, SubscriberNotFoundError, TokenService } from '@app/subscriptions';
 import { PageRenderer } from '../common/page-renderer';
@@ -9,6 +10,7 @@ import { PageRenderer } from '../common/page-renderer';
  * preferences link is not enough to read someone's data); GET on that link downloads it.
  * The preferences token in the form doubles as the CSRF token: a third-party site cannot know it.
  */
+@ApiTags('readers')
 @Controller('preferences/export')
 export class ReaderExportController {
   constructor(

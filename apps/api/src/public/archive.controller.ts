@@ -1,14 +1,15 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ArchiveService } from '@app/digests';
+import { HtmlPage } from '../common/api-docs';
 import { PageRenderer } from '../common/page-renderer';
 
 /**
  * Public pages of issues: the web version ("view in browser", no personal links), the
  * archive of a newsletter and its RSS feed. Nothing here knows who is reading.
  */
-@ApiExcludeController()
+@ApiTags('readers')
 @Controller()
 export class ArchiveController {
   constructor(
@@ -17,16 +18,19 @@ export class ArchiveController {
   ) {}
 
   @Get('issues/:id/:slug')
+  @HtmlPage('the web version of a sent issue (301 to the canonical slug, 404 page when there is none)')
   async webVersion(@Param('id') id: string, @Param('slug') slug: string, @Res() res: Response): Promise<void> {
     return this.showIssue(id, slug, res);
   }
 
   @Get('issues/:id')
+  @HtmlPage('301 to the web version at its canonical address')
   async webVersionWithoutSlug(@Param('id') id: string, @Res() res: Response): Promise<void> {
     return this.showIssue(id, null, res);
   }
 
   @Get('archive/:newsletter')
+  @HtmlPage("a newsletter's sent issues, newest first")
   async archivePage(@Param('newsletter') slug: string, @Res() res: Response): Promise<void> {
     const newsletter = await this.archive.newsletter(slug);
     if (!newsletter) return this.notFound(res, 'There is no newsletter at this address.');
@@ -38,6 +42,7 @@ export class ArchiveController {
   }
 
   @Get('archive/:newsletter/feed.xml')
+  @ApiProduces('application/rss+xml')
   async feed(@Param('newsletter') slug: string, @Res() res: Response): Promise<void> {
     const xml = await this.archive.rss(slug);
     if (xml === null) return this.notFound(res, 'There is no newsletter at this address.');

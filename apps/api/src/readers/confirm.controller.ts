@@ -1,8 +1,9 @@
 import { Controller, Get, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
-import { ApiBody, ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ConfirmDto } from './dto/reader-forms.dto';
 import { isFormPost, requestMeta, sendPage, wantsHtml } from './reader-http';
+import { HtmlPage, LinkToken } from '../common/api-docs';
 import { ReaderLinkController } from './reader-link-controller';
 import { ReaderPageExceptionFilter } from './reader-page-exception.filter';
 
@@ -17,7 +18,8 @@ export class ConfirmController extends ReaderLinkController {
   protected readonly link = 'confirmation';
 
   @Get()
-  @ApiExcludeEndpoint()
+  @HtmlPage('a Confirm button for the pending subscriptions (changes nothing)')
+  @LinkToken()
   page(@Query('token') token: unknown, @Res() res: Response): Promise<void> {
     return this.linkPage(
       res,

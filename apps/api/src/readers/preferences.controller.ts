@@ -1,9 +1,10 @@
 import { Controller, Get, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
-import { ApiBody, ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { consentText } from '@app/subscriptions';
 import { PreferencesDto } from './dto/reader-forms.dto';
 import { isFormPost, requestMeta, sendPage, wantsHtml } from './reader-http';
+import { HtmlPage, LinkToken } from '../common/api-docs';
 import { ReaderLinkController } from './reader-link-controller';
 import { ReaderPageExceptionFilter } from './reader-page-exception.filter';
 
@@ -15,7 +16,8 @@ export class PreferencesController extends ReaderLinkController {
   protected readonly link = 'preferences';
 
   @Get()
-  @ApiExcludeEndpoint()
+  @HtmlPage('the preference centre: every newsletter, ticked when subscribed')
+  @LinkToken()
   page(@Query('token') token: unknown, @Res() res: Response): Promise<void> {
     return this.linkPage(
       res,

@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Param, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiExcludeEndpoint, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiExcludeEndpoint, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import {
   cleanName,
@@ -9,6 +9,7 @@ import {
   SubscriptionService,
   UnknownNewsletterError,
 } from '@app/subscriptions';
+import { HtmlPage } from '../common/api-docs';
 import { ProtectSubscription } from '../security';
 import { SubscribeDto } from './dto/subscribe.dto';
 import { OriginPolicy } from './origin-policy';
@@ -35,13 +36,14 @@ export class SubscribeController {
   ) {}
 
   @Get()
-  @ApiExcludeEndpoint()
+  @HtmlPage('the subscribe page: a form posting to /subscriptions, one checkbox per newsletter')
   async subscribePage(@Res() res: Response): Promise<void> {
     sendPage(res, 200, this.pages.subscribe(await this.newsletters.listActive()));
   }
 
   @Get('forms/:newsletter')
-  @ApiExcludeEndpoint()
+  @HtmlPage('the embeddable sign-up box of one newsletter (404 page when there is none)')
+  @ApiQuery({ name: 'source', required: false, description: 'recorded with the sign-up' })
   async embed(
     @Param('newsletter') slug: string,
     @Query('source') source: unknown,
@@ -64,7 +66,7 @@ export class SubscribeController {
   }
 
   @Get('privacy')
-  @ApiExcludeEndpoint()
+  @HtmlPage('the current privacy notice, with its version')
   @Header('Cache-Control', 'public, max-age=300')
   privacy(): string {
     return this.pages.privacy();

@@ -1,10 +1,11 @@
 import { Controller, Get, Post, Query, Req, Res, UseFilters, UseInterceptors } from '@nestjs/common';
 import { NoFilesInterceptor } from '@nestjs/platform-express';
-import { ApiBody, ApiConsumes, ApiExcludeEndpoint, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { InvalidTokenError } from '@app/subscriptions';
 import { UnsubscribeFormDto } from './dto/reader-forms.dto';
 import { bodyOf, firstString, isFormPost, requestMeta, sendPage, wantsHtml } from './reader-http';
+import { HtmlPage, LinkToken } from '../common/api-docs';
 import { ReaderLinkController } from './reader-link-controller';
 import { ReaderPageExceptionFilter } from './reader-page-exception.filter';
 import { validateBody } from './validate-body';
@@ -22,7 +23,8 @@ export class UnsubscribeController extends ReaderLinkController {
   protected readonly link = 'unsubscribe';
 
   @Get()
-  @ApiExcludeEndpoint()
+  @HtmlPage('unsubscribe from this newsletter or from everything (changes nothing)')
+  @LinkToken()
   page(@Query('token') token: unknown, @Res() res: Response): Promise<void> {
     return this.linkPage(
       res,

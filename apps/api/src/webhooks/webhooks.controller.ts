@@ -9,6 +9,18 @@ import {
   UnauthorizedException,
   UseGuards,
 } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConsumes,
+  ApiExtraModels,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import {
   EmailEventsService,
@@ -21,9 +33,12 @@ import {
   parseProviderEvents,
   ProviderEvent,
 } from '@app/subscriptions';
+import { EventsOutcomeDto, MailgunEventsOutcomeDto, MailgunWebhookDto, ProviderEventDto } from './dto/webhook-docs.dto';
 import { WebhookSignatureGuard } from './webhook-signature.guard';
 
 /** Provider feedback: bounces, complaints, deliveries (API.md: POST /webhooks/events). */
+@ApiTags('webhooks')
+@ApiExtraModels(ProviderEventDto)
 @Controller('webhooks')
 export class WebhooksController {
   constructor(
@@ -34,6 +49,24 @@ export class WebhooksController {
   @Post('events')
   @HttpCode(200)
   @UseGuards(WebhookSignatureGuard)
+  @ApiConsumes('application/json', 'text/plain')
+  @ApiHeader({
+    name: 'X-Dispatch-Signature',
+    required: true,
+    description: 'sha256=<hex HMAC-SHA256(raw body, WEBHOOK_SECRET)>',
+  })
+  @ApiBody({
+    description: 'one event, or an array of up to 1000',
+    schema: {
+      oneOf: [
+        { $ref: getSchemaPath(ProviderEventDto) },
+        { type: 'array', items: { $ref: getSchemaPath(ProviderEventDto) }, maxItems: 1000 },
+      ],
+    },
+  })
+  @ApiOkResponse({ type: EventsOutcomeDto })
+  @ApiBadRequestResponse({ description: '{ statusCode, message, errors: [{ field, message }] }' })
+  @ApiUnauthorizedResponse({ description: 'missing or wrong X-Dispatch-Signature' })
   async receive(@Body() body: unknown): Promise<EventsOutcome> {
     return this.events.record(validated(() => parseProviderEvents(jsonOf(body))));
   }
@@ -44,6 +77,11 @@ export class WebhooksController {
    */
   @Post('mailgun')
   @HttpCode(200)
+  @ApiBody({ type: MailgunWebhookDto })
+  @ApiOkResponse({ type: MailgunEventsOutcomeDto })
+  @ApiBadRequestResponse({ description: '{ statusCode, message, errors: [{ field, message }] }' })
+  @ApiUnauthorizedResponse({ description: 'missing, invalid or stale Mailgun signature' })
+  @ApiNotFoundResponse({ description: 'MAILGUN_WEBHOOK_SIGNING_KEY is not set' })
   async receiveMailgun(@Body() body: unknown): Promise<EventsOutcome & { ignored: number }> {
     const key = this.config.mailgunWebhookSigningKey;
     if (!key) throw new NotFoundException('Mailgun webhooks are not enabled (MAILGUN_WEBHOOK_SIGNING_KEY)');
