@@ -175,9 +175,11 @@ describe('security checks', () => {
 
     it('Bull Board and Swagger UI get a relaxed style policy (inline styles), never inline scripts', async () => {
       const basic = `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64')}`;
-      for (const path of ['/admin/queues', '/docs']) {
+      for (const path of ['/admin/queues', '/admin/queues/api/queues', '/docs']) {
         const res = await fetch(`${api.baseUrl}${path}`, { headers: { authorization: basic } });
         expect(res.status).toBe(200);
+        // The board is an express app of its own: it must not announce the framework either.
+        expect([path, res.headers.get('x-powered-by')]).toEqual([path, null]);
         const csp = res.headers.get('content-security-policy') ?? '';
         expect(csp).toContain("style-src 'self' 'unsafe-inline'");
         expect(csp).toMatch(/script-src 'self';/);

@@ -8,6 +8,14 @@ import { isAdminRequest } from '../common/admin-auth.guard';
 
 export const QUEUE_BOARD_ROUTE = '/admin/queues';
 
+/** The board runs its own express app, which would announce itself (X-Powered-By) where the API does not. */
+class BoardExpressAdapter extends ExpressAdapter {
+  constructor() {
+    super();
+    this.app.disable('x-powered-by');
+  }
+}
+
 /** Basic auth (admin:ADMIN_TOKEN) or the bearer token, before any board route; a browser gets the login prompt. */
 export function adminOnly(adminToken: string) {
   return (req: Request, res: Response, next: NextFunction): void => {
@@ -24,7 +32,7 @@ export const queueBoardModules = [
     useFactory: (config: AppConfig) => ({
       route: QUEUE_BOARD_ROUTE,
       // @bull-board/express 9.10.1 carries its own copy of @bull-board/api: same shape, distinct types.
-      adapter: ExpressAdapter as unknown as BullBoardModuleOptions['adapter'],
+      adapter: BoardExpressAdapter as unknown as BullBoardModuleOptions['adapter'],
       middleware: adminOnly(config.adminToken),
       boardOptions: { uiConfig: { boardTitle: 'Dispatch queues' } },
     }),
