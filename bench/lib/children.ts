@@ -126,14 +126,23 @@ export function runningCount(): number {
   return running.size;
 }
 
-/** Peak resident set size of a process so far (VmHWM), in MB; undefined once it has exited. */
-export function peakRssMb(pid: number | undefined): number | undefined {
+function statusMb(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number | undefined {
   if (!pid) return undefined;
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const match = /VmHWM:\s+(\d+) kB/.exec(status);
+    const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
     return match ? Number(match[1]) / 1024 : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** Peak resident set size of a process so far (VmHWM), in MB; undefined once it has exited. */
+export function peakRssMb(pid: number | undefined): number | undefined {
+  return statusMb(pid, 'VmHWM');
+}
+
+/** Current resident set size (VmRSS), in MB. */
+export function rssMb(pid: number | undefined): number | undefined {
+  return statusMb(pid, 'VmRSS');
 }

@@ -1,5 +1,6 @@
 import { simpleParser } from 'mailparser';
 import { adminRequest, ApiProcess, PROFILE_DIR, startApi, startWorker, WorkerProcess } from '../lib/apps';
+import { rssMb } from '../lib/children';
 import { CpuMeter, CpuWindow, describeCpu } from '../lib/cpu';
 import { log } from '../lib/log';
 import { createPrivateEnv } from '../lib/private-env';
@@ -22,6 +23,13 @@ export interface FanoutResult {
   profiles: string[];
   /** How the 20 articles got in: the admin API, or SQL while that API is missing. */
   articlesVia: 'api' | 'sql';
+  /** Each worker's RSS every 2 s, against the messages sent so far. */
+  rssTimeline: RssSample[];
+}
+
+export interface RssSample {
+  sent: number;
+  rssMb: number[];
 }
 
 interface IssueStatus {
@@ -71,7 +79,14 @@ export async function runFanout(
     }
     const issueId = created.body.id;
     let lastLog = Date.now();
+    let lastSample = 0;
+    const rssTimeline: RssSample[] = [];
     const stats = await sink.waitForCount(opts.readers, 60_000, (s) => {
+      // The worker's RSS along the run: flat means memory does not grow with the readers sent.
+      if (Date.now() - lastSample >= 2000) {
+        lastSample = Date.now();
+        rssTimeline.push({ sent: s.count, rssMb: workers.map((w) => Math.round(rssMb(w.pid) ?? NaN)) });
+      }
       if (Date.now() - lastLog < 5000) return;
       lastLog = Date.now();
       log(`${opts.label}: ${s.count.toLocaleString('en-GB')}/${opts.readers.toLocaleString('en-GB')} messages`);
@@ -106,6 +121,7 @@ export async function runFanout(
       cpu: window,
       profiles,
       articlesVia,
+      rssTimeline,
     };
   } finally {
     for (const w of workers) await w.stop();
