@@ -112,6 +112,8 @@ export class DeliveryService {
           durations: [],
         };
         const outcomes = await Promise.allSettled(rows.map((row) => this.sendOne(context, row)));
+        // Counted per batch, not per message (see DeliveryRepository); exact again when the issue completes.
+        await this.deliveries.addSent(issueId, tally.sent);
         await this.metrics.recordBatch(issue.slug, tally, context.durations);
         const crashed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
         if (crashed) throw crashed.reason;
