@@ -62,7 +62,8 @@ export function fanoutRows(f: FanoutFigures, largeReaders: number): Row[] {
       target: '≥ 1,000 msg/s at 100,000',
       verdict: f.readers >= 100_000 ? atLeast(one.messagesPerSecond, 1000) : 'info',
       note:
-        `${(one.elapsedMs / 1000).toFixed(1)} s from POST to last message accepted; CPU during the run: ` +
+        `${(one.elapsedMs / 1000).toFixed(1)} s from POST to last message accepted (first after ` +
+        `${((one.firstMessageMs ?? NaN) / 1000).toFixed(1)} s); CPU during the run: ` +
         describeCores(one.cpu) +
         (f.readers < 100_000 ? '; the target is set at 100,000 readers: run --full' : '') +
         (one.articlesVia === 'sql' ? '; articles seeded by SQL (POST /admin/articles unavailable)' : ''),

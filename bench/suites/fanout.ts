@@ -12,6 +12,8 @@ export interface FanoutResult {
   readers: number;
   workers: number;
   elapsedMs: number;
+  /** From the POST to the first message accepted: building the issue and creating the deliveries. */
+  firstMessageMs: number;
   messagesPerSecond: number;
   bytesPerMessage: number;
   /** Peak RSS of each worker process over the run (VmHWM), MB. */
@@ -98,6 +100,7 @@ export async function runFanout(
       bench: [process.pid],
     });
     const elapsedMs = stats.lastAt - startedAt;
+    const firstMessageMs = stats.firstAt - startedAt;
     const workerPeakRssMb = workers.map((w) => Math.round(w.peakRssMb() ?? NaN));
     const issue = await waitForIssueDone(api, issueId);
     // A short grace period catches duplicates still in flight.
@@ -113,6 +116,7 @@ export async function runFanout(
       readers: opts.readers,
       workers: opts.workers,
       elapsedMs,
+      firstMessageMs,
       messagesPerSecond: (opts.readers * 1000) / elapsedMs,
       bytesPerMessage: Math.round(stats.bytes / stats.count),
       workerPeakRssMb,
