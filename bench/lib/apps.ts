@@ -1,6 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import ts from 'typescript';
 import { peakRssMb, request, ROOT, startNode, Started, stop, waitForOutput } from './children';
 import { ADMIN_TOKEN } from './private-env';
 
@@ -34,12 +35,22 @@ export interface ProfileOptions {
   name: string;
 }
 
-/** node arguments and env that preload the CPU-profile hook (bench/procs/cpu-profile-hook.ts). */
+/**
+ * node arguments and env that preload the CPU-profile hook (bench/procs/cpu-profile-hook.ts),
+ * transpiled to plain JS first: preloading ts-node would load node:domain into the app, which
+ * wraps every event emit and callback and would distort the very profile being taken.
+ */
 function profiling(profile?: ProfileOptions): { nodeArgs: string[]; env: Record<string, string> } {
   if (!profile) return { nodeArgs: [], env: {} };
   mkdirSync(profile.dir, { recursive: true });
+  const source = readFileSync(join(ROOT, 'bench/procs/cpu-profile-hook.ts'), 'utf8');
+  const { outputText } = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+  });
+  const hook = join(profile.dir, '.cpu-profile-hook.js');
+  writeFileSync(hook, outputText);
   return {
-    nodeArgs: ['-r', 'ts-node/register/transpile-only', '-r', join(ROOT, 'bench/procs/cpu-profile-hook.ts')],
+    nodeArgs: ['-r', hook],
     env: { BENCH_PROFILE_DIR: profile.dir, BENCH_PROFILE_NAME: profile.name },
   };
 }

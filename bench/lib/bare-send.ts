@@ -1,4 +1,4 @@
-import { forkTs, request, stop } from './children';
+import { forkProc, request, stop } from './children';
 import { CpuMeter, CpuWindow } from './cpu';
 import { Sink } from './sink';
 
@@ -23,7 +23,7 @@ export async function bareSend(
   count: number,
   concurrency: number,
 ): Promise<BareSendResult> {
-  const sender = forkTs('bare-sender', 'bench/procs/bare-sender.ts');
+  const sender = forkProc('bare-sender', 'bench/procs/bare-sender.ts');
   try {
     await new Promise<void>((resolve, reject) => {
       sender.proc.once('message', () => resolve());

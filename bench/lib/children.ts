@@ -1,6 +1,7 @@
 import { ChildProcess, fork, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import ts from 'typescript';
 
 export const ROOT = join(__dirname, '..', '..');
 
@@ -42,7 +43,7 @@ export function startNode(
   return track(proc, name);
 }
 
-/** Forks one of the bench's own TypeScript helpers (bench/procs) with an IPC channel. */
+/** Forks a TypeScript script under ts-node (with tsconfig paths), with an IPC channel. */
 export function forkTs(name: string, script: string, env: Record<string, string> = {}, args: string[] = []): Started {
   const proc = fork(join(ROOT, script), args, {
     cwd: ROOT,
@@ -50,6 +51,24 @@ export function forkTs(name: string, script: string, env: Record<string, string>
     execArgv: ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
+  return track(proc, name);
+}
+
+const PROCS_OUT = join(ROOT, 'var', 'bench-procs');
+
+/**
+ * Forks one of the bench's own helpers (bench/procs/*.ts, which import only packages) as
+ * plain JavaScript, transpiled here. Not under ts-node: ts-node loads node:domain, which
+ * wraps every event emit and async callback and would slow the baselines being measured.
+ */
+export function forkProc(name: string, script: string, env: Record<string, string> = {}): Started {
+  mkdirSync(PROCS_OUT, { recursive: true });
+  const { outputText } = ts.transpileModule(readFileSync(join(ROOT, script), 'utf8'), {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+  });
+  const out = join(PROCS_OUT, basename(script).replace(/\.ts$/, '.js'));
+  writeFileSync(out, outputText);
+  const proc = fork(out, [], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   return track(proc, name);
 }
 

@@ -1,4 +1,4 @@
-import { forkTs, request, Started, stop } from './children';
+import { forkProc, request, Started, stop } from './children';
 
 export interface SinkStats {
   count: number;
@@ -15,7 +15,7 @@ export class Sink {
   ) {}
 
   static async start(): Promise<Sink> {
-    const child = forkTs('sink', 'bench/procs/smtp-sink.ts');
+    const child = forkProc('sink', 'bench/procs/smtp-sink.ts');
     const port = await new Promise<number>((resolve, reject) => {
       child.proc.once('message', (msg: { type: string; port: number }) => resolve(msg.port));
       child.proc.once('exit', (code) => reject(new Error(`sink exited (${code})\n${child.tail()}`)));

@@ -1,6 +1,6 @@
 import autocannon from 'autocannon';
 import { PROFILE_DIR, startApi } from '../lib/apps';
-import { forkTs, stop } from '../lib/children';
+import { forkProc, stop } from '../lib/children';
 import { CpuMeter, CpuWindow, describeCpu } from '../lib/cpu';
 import { log } from '../lib/log';
 import { createPrivateEnv } from '../lib/private-env';
@@ -114,7 +114,7 @@ export async function runSubscribe(opts: {
       await api.stop();
     }
 
-    const bare = forkTs('bare-http', 'bench/procs/bare-subscribe-server.ts', { DATABASE_URL: penv.databaseUrl });
+    const bare = forkProc('bare-http', 'bench/procs/bare-subscribe-server.ts', { DATABASE_URL: penv.databaseUrl });
     let bareResult: LoadResult;
     try {
       const port = await new Promise<number>((resolve, reject) => {
