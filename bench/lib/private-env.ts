@@ -71,7 +71,7 @@ export async function cleanupAllEnvs(): Promise<void> {
   for (const penv of [...open]) await penv.cleanup().catch(() => undefined);
 }
 
-async function deleteRedisKeys(prefix: string): Promise<void> {
+export async function deleteRedisKeys(prefix: string): Promise<void> {
   const redis = new IORedis(REDIS_URL, { maxRetriesPerRequest: 3 });
   try {
     let cursor = '0';
@@ -83,4 +83,21 @@ async function deleteRedisKeys(prefix: string): Promise<void> {
   } finally {
     redis.disconnect();
   }
+}
+
+/** Key prefixes (the part before the first ':') of the keys matching `pattern`. */
+export async function redisPrefixes(pattern: string): Promise<Set<string>> {
+  const redis = new IORedis(REDIS_URL, { maxRetriesPerRequest: 3 });
+  const prefixes = new Set<string>();
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      for (const key of keys) prefixes.add(key.slice(0, key.indexOf(':')));
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  return prefixes;
 }

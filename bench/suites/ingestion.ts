@@ -1,11 +1,27 @@
 import { forkTs } from '../lib/children';
 import { log } from '../lib/log';
+import { deleteRedisKeys, redisPrefixes } from '../lib/private-env';
 
 /**
  * Runs bench/ingestion.ts (owned by the articles lib) as a child process and returns the JSON
  * object it prints on its last stdout line.
  */
 export async function runIngestion(full: boolean, timeoutMs: number): Promise<Record<string, unknown>> {
+  // The script drops its database but leaves its queues' keys under its own prefix: remove the new ones.
+  const before = await redisPrefixes(`${INGESTION_PREFIX}*`);
+  try {
+    return await runScript(full, timeoutMs);
+  } finally {
+    for (const prefix of await redisPrefixes(`${INGESTION_PREFIX}*`)) {
+      if (!before.has(prefix)) await deleteRedisKeys(prefix);
+    }
+  }
+}
+
+/** The QUEUE_PREFIX bench/ingestion.ts gives itself, followed by a random id. */
+const INGESTION_PREFIX = 'dispatch-bench-ingestion-';
+
+async function runScript(full: boolean, timeoutMs: number): Promise<Record<string, unknown>> {
   const child = forkTs('ingestion', 'bench/ingestion.ts', {}, full ? ['--full'] : ['--quick']);
   let stdout = '';
   child.proc.stdout!.on('data', (c: Buffer) => {
