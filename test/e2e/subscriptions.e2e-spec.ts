@@ -192,6 +192,34 @@ describe('subscriptions end to end (API + worker + SMTP sink)', () => {
     expect(mail.parsed.text).not.toContain('Morning Briefing');
   });
 
+  it('follows newsletter changes made behind its back: a renamed newsletter is named in the consent, a closed one refused', async () => {
+    const post = (email: string) =>
+      fetch(`${api.baseUrl}/subscriptions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, newsletters: ['world-affairs'], consent: true }),
+      });
+    expect((await post('before.rename@example.com')).status).toBe(202);
+    // Changed straight in the database, as another API instance or an operator's SQL would.
+    await db.query(`UPDATE newsletters SET name = 'Global Affairs' WHERE id = $1`, [world.id]);
+    try {
+      expect((await post('after.rename@example.com')).status).toBe(202);
+      expect(await ledgerOf('after.rename@example.com')).toMatchObject([
+        { action: 'subscribe', consent_text_sha256: consentText(['Global Affairs']).sha256 },
+      ]);
+      await db.query(`UPDATE newsletters SET active = false WHERE id = $1`, [world.id]);
+      const closed = await post('after.close@example.com');
+      expect(closed.status).toBe(400);
+      expect(await closed.json()).toMatchObject({ errors: [{ field: 'newsletters' }] });
+      expect(await subscriptionsOf('after.close@example.com')).toEqual([]);
+    } finally {
+      await db.query(`UPDATE newsletters SET name = 'World Affairs', active = true WHERE id = $1`, [world.id]);
+    }
+    expect(await ledgerOf('before.rename@example.com')).toMatchObject([
+      { consent_text_sha256: consentText(['World Affairs']).sha256 },
+    ]);
+  });
+
   it('lets an unsubscribed reader sign up again (pending until confirmed)', async () => {
     const email = 'returning.reader@example.com';
     const subscriberId = await activeReader(email, [morning.id]);

@@ -76,8 +76,8 @@ describe('fault: PostgreSQL stopped during sign-ups and during a send', () => {
     await db.query(`INSERT INTO newsletters (slug, name) VALUES ('morning', 'Morning Briefing')`);
     expect((await subscribe('before@example.com')).status).toBe(202);
 
-    // Hold a lock so the next sign-up stops half-way through its transaction (reader row
-    // written, subscription row waiting), then stop the database under it.
+    // Hold a lock so the next sign-up's statement waits on the subscriptions table, then
+    // stop the database under it.
     const locker = new Client({ connectionString: pg.url('dispatch_fault_pg') });
     locker.on('error', () => undefined);
     await locker.connect();
@@ -89,11 +89,11 @@ describe('fault: PostgreSQL stopped during sign-ups and during a send', () => {
         // From another connection: inside a transaction, pg_stat_activity is a frozen snapshot.
         (
           await db.query(
-            `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO subscriptions%'`,
+            `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO subscriptions%'`,
           )
         ).rowCount === 1,
       10000,
-      'the sign-up to wait inside its transaction',
+      'the sign-up to wait on the lock',
     );
     // A crash, not a polite shutdown: no backend gets to finish what it was doing.
     await pg.stop('immediate');

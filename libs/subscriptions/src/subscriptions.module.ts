@@ -9,6 +9,7 @@ import { FormTokenService } from './csrf/form-token.service';
 import { SubscriberImportService } from './import/subscriber-import.service';
 import { UnconfirmedPurgeService } from './maintenance/unconfirmed-purge.service';
 import { ConfirmationRequeueService } from './maintenance/confirmation-requeue.service';
+import { ActiveNewsletterCache } from './newsletters/active-newsletter-cache';
 import { NewslettersService } from './newsletters/newsletters.service';
 import { SubscriberRecords } from './subscribers/subscriber-records.service';
 import { SubscriptionService } from './subscribers/subscription.service';
@@ -16,6 +17,7 @@ import { SubscriptionService } from './subscribers/subscription.service';
 /** Reader flows, newsletters, consent ledger, imports and purges. */
 const READER_SERVICES = [
   NewslettersService,
+  ActiveNewsletterCache,
   ConsentLedger,
   FormTokenService,
   SubscriptionService,

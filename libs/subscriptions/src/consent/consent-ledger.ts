@@ -40,27 +40,9 @@ export class ConsentLedger {
          (subscriber_id, action, newsletters, consent_version, consent_text_sha256, ip, user_agent, source, details)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        RETURNING id`,
-      this.columnsOf(entry),
+      [entry.subscriberId, ...this.columnsOf(entry)],
     );
     return String(rows[0].id);
-  }
-
-  /**
-   * Whether the reader's most recent event is this very entry (same action, newsletters,
-   * consent text, source, client and details), recorded less than `withinMs` ago.
-   */
-  async repeatsLatest(em: EntityManager, entry: ConsentEntry, withinMs: number): Promise<boolean> {
-    const rows: unknown[] = await em.query(
-      `SELECT 1 FROM (
-         SELECT * FROM consent_events WHERE subscriber_id = $1 ORDER BY at DESC, id DESC LIMIT 1) e
-       WHERE e.at > now() - make_interval(secs => $2)
-         AND e.action = $3 AND e.newsletters = $4::text[]
-         AND e.consent_version IS NOT DISTINCT FROM $5 AND e.consent_text_sha256 IS NOT DISTINCT FROM $6
-         AND e.ip IS NOT DISTINCT FROM $7 AND e.user_agent IS NOT DISTINCT FROM $8
-         AND e.source IS NOT DISTINCT FROM $9 AND e.details IS NOT DISTINCT FROM $10::jsonb`,
-      [entry.subscriberId, withinMs / 1000, ...this.columnsOf(entry).slice(1)],
-    );
-    return rows.length > 0;
   }
 
   /** The most recent event of a kind for a reader (e.g. the subscribe a confirmation completes). */
@@ -75,10 +57,13 @@ export class ConsentLedger {
     return this.events.find({ where: { subscriberId }, order: { at: 'ASC', id: 'ASC' } });
   }
 
-  /** The stored columns of an entry, in table order from subscriber_id to details. */
-  private columnsOf(entry: ConsentEntry): unknown[] {
+  /**
+   * The stored columns of an entry, in table order from action to details (after
+   * subscriber_id), as query parameters. Statements that write an event together with
+   * the reader it belongs to (the sign-up statement) take them from here.
+   */
+  columnsOf(entry: Omit<ConsentEntry, 'subscriberId'>): unknown[] {
     return [
-      entry.subscriberId,
       entry.action,
       entry.newsletters,
       entry.consentVersion ?? null,

@@ -4,15 +4,17 @@ import { DataSource, EntityManager, In } from 'typeorm';
 import { CLOCK, Clock, isUuid, maskEmail } from '@app/common';
 import { Newsletter, Subscriber, Subscription, SubscriptionStatus } from '@app/database';
 import { JobQueue, jobId } from '@app/queues';
-import { ConsentEntry, ConsentLedger, ReaderRequestMeta } from '../consent/consent-ledger';
+import { ConsentLedger, ReaderRequestMeta } from '../consent/consent-ledger';
 import { consentText } from '../consent/consent-text';
 import { PRIVACY_NOTICE } from '../consent/privacy-notice';
 import { ReaderNotFoundError, UnknownNewsletterError } from '../errors';
 import { confirmationJobId } from '../mails/confirmation-job';
+import { ActiveNewsletterCache } from '../newsletters/active-newsletter-cache';
 import { NewslettersService } from '../newsletters/newsletters.service';
 import { toStoredEmail } from '../readers/reader-input';
 import { SuppressionService } from '../suppression/suppression.service';
 import { ALL_NEWSLETTERS, TokenService } from '../tokens/token.service';
+import { SignUpWriteResult, writeSignUp } from './sign-up.statement';
 
 /** An identical sign-up by the same reader within this time is a retry, not a new consent event. */
 export const SIGN_UP_RETRY_WINDOW_MS = 15 * 60 * 1000;
@@ -75,6 +77,7 @@ export class SubscriptionService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly newsletters: NewslettersService,
+    private readonly catalog: ActiveNewsletterCache,
     private readonly ledger: ConsentLedger,
     private readonly suppression: SuppressionService,
     private readonly tokens: TokenService,
@@ -89,17 +92,39 @@ export class SubscriptionService {
   async subscribe(request: SubscribeRequest): Promise<SubscribeOutcome> {
     const email = toStoredEmail(request.email);
     if (!email) throw new Error('subscribe() needs a validated email address');
-    const chosen = await this.activeNewsletters(request.newsletters);
-    if (await this.suppression.isSuppressed(email)) {
+    let written = await this.writeSignUp(email, request);
+    // A cached newsletter changed under us (renamed, deactivated): look again, once.
+    if (written.outcome === 'stale') {
+      this.catalog.invalidate();
+      written = await this.writeSignUp(email, request);
+    }
+    if (written.outcome === 'stale') throw new Error('newsletters keep changing during a sign-up; try again');
+    if (written.outcome === 'suppressed') {
       this.logger.log(`sign-up for suppressed address ${maskEmail(email)} ignored`);
       return 'suppressed';
     }
+    const { subscriberId, pendingIds } = written;
+    if (pendingIds.length === 0) return 'already_active';
+    // One confirmation per reader per hour, whatever is posted: the job id collapses repeats.
+    // Should Redis fail here, the rows stay and the maintenance requeue sends it later.
+    await this.jobs.addCoalesced(
+      'send-confirmation',
+      { subscriberId, newsletterIds: pendingIds },
+      { jobId: confirmationJobId(subscriberId, this.now()) },
+    );
+    return 'pending_confirmation';
+  }
+
+  /** Resolves the newsletters (UnknownNewsletterError) and writes the sign-up in one statement. */
+  private async writeSignUp(email: string, request: SubscribeRequest): Promise<SignUpWriteResult> {
+    const chosen = await this.catalog.resolve(request.newsletters);
     const consent = request.shownConsent ?? consentText(chosen.map((n) => n.name));
-    const { subscriberId, pendingIds } = await this.db.transaction(async (em) => {
-      const subscriberId = await this.upsertSubscriber(em, email, request.name);
-      const pendingIds = await this.requestSubscriptions(em, subscriberId, chosen);
-      const entry: ConsentEntry = {
-        subscriberId,
+    return writeSignUp(this.db, {
+      email,
+      name: request.name,
+      newsletters: chosen,
+      suppressionHashes: this.suppression.hashesOf(email),
+      consentColumns: this.ledger.columnsOf({
         action: 'subscribe',
         newsletters: chosen.map((n) => n.slug),
         consentVersion: consent.version,
@@ -107,20 +132,9 @@ export class SubscriptionService {
         source: request.source,
         meta: request.meta,
         details: { ...request.details, privacyNoticeVersion: PRIVACY_NOTICE.version },
-      };
-      // A client retrying (after a 503, a double click) repeats one act of consent: recorded once.
-      if (!(await this.ledger.repeatsLatest(em, entry, SIGN_UP_RETRY_WINDOW_MS))) await this.ledger.record(em, entry);
-      return { subscriberId, pendingIds };
+      }),
+      retryWindowMs: SIGN_UP_RETRY_WINDOW_MS,
     });
-    if (pendingIds.length === 0) return 'already_active';
-    // One confirmation per reader per hour, whatever is posted: the job id collapses repeats.
-    // Should Redis fail here, the rows stay and the maintenance requeue sends it later.
-    await this.jobs.add(
-      'send-confirmation',
-      { subscriberId, newsletterIds: pendingIds },
-      { jobId: confirmationJobId(subscriberId, this.now()) },
-    );
-    return 'pending_confirmation';
   }
 
   /** What a confirm link would do, without doing it (GET /confirm). */
@@ -264,7 +278,7 @@ export class SubscriptionService {
   ): Promise<{ view: PreferencesView; added: string[]; removed: string[] }> {
     const { subscriberId } = this.tokens.verify(token, 'preferences');
     await this.liveSubscriber(subscriberId);
-    const wantedNewsletters = await this.activeNewsletters(wanted, { allowEmpty: true });
+    const wantedNewsletters = await this.activeNewsletters(wanted);
     const wantedIds = wantedNewsletters.map((n) => n.id);
     const { added, removed } = await this.db.transaction(async (em) => {
       const addedRows: Array<{ newsletter_id: string }> = await em.query(
@@ -327,46 +341,13 @@ export class SubscriptionService {
     };
   }
 
-  /** Resolves slugs to active newsletters; throws UnknownNewsletterError naming any that are not. */
-  private async activeNewsletters(slugs: string[], opts: { allowEmpty?: boolean } = {}): Promise<Newsletter[]> {
+  /** Resolves slugs to active newsletters (none is fine); throws UnknownNewsletterError naming any that are not. */
+  private async activeNewsletters(slugs: string[]): Promise<Newsletter[]> {
     const unique = [...new Set(slugs)];
-    if (unique.length === 0 && !opts.allowEmpty) throw new UnknownNewsletterError([]);
     const found = (await this.newsletters.findBySlugs(unique)).filter((n) => n.active);
     const missing = unique.filter((slug) => !found.some((n) => n.slug === slug));
     if (missing.length > 0) throw new UnknownNewsletterError(missing);
     return unique.map((slug) => found.find((n) => n.slug === slug)!);
-  }
-
-  /**
-   * Creates the reader or finds them (case-insensitively). An existing name is
-   * kept: anyone can post any address, so a stranger must not rename a reader.
-   */
-  private async upsertSubscriber(em: EntityManager, email: string, name: string | null): Promise<string> {
-    const rows: Array<{ id: string }> = await em.query(
-      `INSERT INTO subscribers (email, name) VALUES ($1, $2)
-       ON CONFLICT ((lower(email))) DO UPDATE
-         SET name = COALESCE(subscribers.name, EXCLUDED.name), updated_at = now()
-       RETURNING id`,
-      [email, name],
-    );
-    return rows[0].id;
-  }
-
-  /**
-   * New and unsubscribed subscriptions become pending; pending ones are refreshed
-   * (the 30-day expiry restarts). Active ones are left alone. Returns the pending ids.
-   */
-  private async requestSubscriptions(em: EntityManager, subscriberId: string, chosen: Newsletter[]): Promise<string[]> {
-    const rows: Array<{ newsletter_id: string }> = await em.query(
-      `INSERT INTO subscriptions (subscriber_id, newsletter_id, status)
-       SELECT $1, nid, 'pending' FROM unnest($2::uuid[]) AS nid
-       ON CONFLICT (subscriber_id, newsletter_id) DO UPDATE
-         SET status = 'pending', unsubscribed_at = NULL, created_at = now(), updated_at = now()
-         WHERE subscriptions.status <> 'active'
-       RETURNING newsletter_id`,
-      [subscriberId, chosen.map((n) => n.id)],
-    );
-    return rows.map((r) => r.newsletter_id);
   }
 
   private async liveSubscriber(subscriberId: string): Promise<Subscriber> {
