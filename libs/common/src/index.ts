@@ -3,3 +3,4 @@ export * from './privacy';
 export * from './clock';
 export * from './ids';
 export * from './periodic-task';
+export * from './coalescer';

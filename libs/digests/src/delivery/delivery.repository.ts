@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { Coalescer } from '@app/common';
 
 /** A queued delivery with what is needed to write to its reader. */
 export interface QueuedDelivery {
@@ -107,37 +108,62 @@ export class DeliveryRepository {
 
   /**
    * The send-time check, right before a message goes out: an unsubscribe, an erasure
-   * or a suppression committed before this query stops the send.
+   * or a suppression committed before this query stops the send. Checks of messages
+   * about to go out together share one statement (Coalescer).
    */
-  async sendability(delivery: QueuedDelivery, newsletterId: string, emailHashes: string[]): Promise<Sendability> {
-    const [row] = await this.prepared<Sendability>(
-      'delivery-sendability',
-      `SELECT
-         EXISTS (SELECT 1 FROM deliveries WHERE id = $1 AND status = 'queued') AS queued,
-         EXISTS (SELECT 1 FROM subscriptions s JOIN subscribers sub ON sub.id = s.subscriber_id
-                  WHERE s.subscriber_id = $2 AND s.newsletter_id = $3 AND s.status = 'active'
-                    AND sub.status = 'active' AND sub.email IS NOT NULL) AS subscribed,
-         EXISTS (SELECT 1 FROM suppressions WHERE email_hash = ANY($4::text[])) AS suppressed`,
-      [delivery.id, delivery.subscriberId, newsletterId, emailHashes],
-    );
-    return row;
+  sendability(delivery: QueuedDelivery, newsletterId: string, emailHashes: string[]): Promise<Sendability> {
+    return this.sendabilityChecks.submit({ delivery, newsletterId, emailHashes });
   }
 
   /**
    * Returns whether this call made the transition (false: someone else already did).
-   * The issue's `sent` counter is not moved here: the caller adds its batch's sends (addSent).
+   * Messages the server accepted together are marked by one statement (Coalescer); the
+   * caller still waits for its own row. The issue's `sent` counter is not moved here:
+   * the caller adds its batch's sends (addSent).
    */
-  async markSent(id: string, messageId: string): Promise<boolean> {
-    const rows = await this.prepared(
-      'delivery-mark-sent',
-      `UPDATE deliveries
-          SET status = 'sent', error = NULL, message_id = $2, attempts = attempts + 1, updated_at = now(), sent_at = now()
-        WHERE id = $1 AND status = 'queued'
-       RETURNING 1`,
-      [id, messageId],
-    );
-    return rows.length > 0;
+  markSent(id: string, messageId: string): Promise<boolean> {
+    return this.sentMarks.submit({ id, messageId });
   }
+
+  private readonly sendabilityChecks = new Coalescer(
+    async (checks: Array<{ delivery: QueuedDelivery; newsletterId: string; emailHashes: string[] }>) => {
+      const rows = await this.prepared<Sendability & { id: string }>(
+        'delivery-sendability',
+        `SELECT q.id::text AS id,
+           EXISTS (SELECT 1 FROM deliveries d WHERE d.id = q.id AND d.status = 'queued') AS queued,
+           EXISTS (SELECT 1 FROM subscriptions s JOIN subscribers sub ON sub.id = s.subscriber_id
+                    WHERE s.subscriber_id = q.subscriber_id AND s.newsletter_id = q.newsletter_id
+                      AND s.status = 'active' AND sub.status = 'active' AND sub.email IS NOT NULL) AS subscribed,
+           EXISTS (SELECT 1 FROM suppressions
+                    WHERE email_hash = ANY(string_to_array(q.hashes, ','))) AS suppressed
+         FROM unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::text[]) AS q(id, subscriber_id, newsletter_id, hashes)`,
+        [
+          checks.map((c) => c.delivery.id),
+          checks.map((c) => c.delivery.subscriberId),
+          checks.map((c) => c.newsletterId),
+          // Hashes are hex: a comma cannot occur in one.
+          checks.map((c) => c.emailHashes.join(',')),
+        ],
+      );
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return checks.map((c) => byId.get(c.delivery.id)!);
+    },
+  );
+
+  private readonly sentMarks = new Coalescer(async (marks: Array<{ id: string; messageId: string }>) => {
+    const rows = await this.prepared<{ id: string }>(
+      'delivery-mark-sent',
+      `UPDATE deliveries d
+          SET status = 'sent', error = NULL, message_id = m.message_id, attempts = d.attempts + 1,
+              updated_at = now(), sent_at = now()
+         FROM unnest($1::bigint[], $2::text[]) AS m(id, message_id)
+        WHERE d.id = m.id AND d.status = 'queued'
+       RETURNING d.id::text AS id`,
+      [marks.map((m) => m.id), marks.map((m) => m.messageId)],
+    );
+    const marked = new Set(rows.map((r) => r.id));
+    return marks.map((m) => marked.has(m.id));
+  });
 
   /**
    * Adds a batch's sends (markSent calls that returned true) to the issue's counter while
