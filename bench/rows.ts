@@ -196,6 +196,19 @@ export function subscribeRows(r: SubscribeResult, full: boolean): Row[] {
         (problems.length ? `; ${problems.join('; ')}` : ''),
     },
     {
+      id: 'subscribe.http_floor',
+      measurement: 'Subscribe API, HTTP stack alone (honeypot posts)',
+      value: r.httpFloor.requestsPerSecond,
+      baseline: r.bare.requestsPerSecond,
+      unit: 'req/s',
+      ratio: ratio(r.httpFloor.requestsPerSecond, r.bare.requestsPerSecond),
+      verdict: 'info',
+      note:
+        'the same route and middleware answering 202 to posts with the honeypot field filled, no database or ' +
+        `Redis work (${n(r.httpFloor.storedSubscribers)} readers stored: must be 0); p50 ${r.httpFloor.p50Ms} ms, ` +
+        `p99 ${r.httpFloor.p99Ms} ms; API ${r.httpFloor.cpu.cores.api?.toFixed(2) ?? '?'} cores`,
+    },
+    {
       id: 'subscribe.p50',
       measurement: 'Subscribe API latency p50',
       value: r.api.p50Ms,

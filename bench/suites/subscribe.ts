@@ -24,13 +24,25 @@ export interface SubscribeResult {
   seconds: number;
   connections: number;
   api: LoadResult;
+  /**
+   * The same route answering posts with the honeypot field filled: the whole HTTP stack
+   * (express, Nest, middleware, origin and body checks, the 202) without the sign-up's
+   * database and Redis work. What the API could reach if the sign-up cost nothing.
+   */
+  httpFloor: LoadResult;
   bare: LoadResult;
   /** CPU profile of the API during the load (--profile). */
   profile?: string;
 }
 
-/** autocannon against POST /subscriptions, every request with a new address. */
-function load(url: string, seconds: number, connections: number, tag: string): Promise<autocannon.Result> {
+/** autocannon against POST /subscriptions, every request with a new address (`honeypot`: filled in, as bots do). */
+function load(
+  url: string,
+  seconds: number,
+  connections: number,
+  tag: string,
+  honeypot = false,
+): Promise<autocannon.Result> {
   let n = 0;
   return new Promise((resolve, reject) => {
     autocannon(
@@ -51,6 +63,7 @@ function load(url: string, seconds: number, connections: number, tag: string): P
                 newsletters: [BENCH_NEWSLETTER],
                 consent: true,
                 source: 'bench',
+                ...(honeypot ? { website: 'https://bot.example' } : {}),
               }),
             }),
           },
@@ -99,6 +112,7 @@ export async function runSubscribe(opts: {
     let profile: string | undefined;
     const api = await startApi(penv.env, opts.profile ? { dir: PROFILE_DIR, name: 'subscribe-api' } : undefined);
     let apiResult: LoadResult;
+    let httpFloor: LoadResult;
     try {
       await load(api.baseUrl, 2, opts.connections, 'warmup-api');
       log(`subscribe: real API, ${opts.connections} connections for ${opts.seconds}s`);
@@ -110,6 +124,14 @@ export async function runSubscribe(opts: {
       apiResult = summarise(r, await countSubscribers('api'), cpu);
       log(`subscribe: API ${Math.round(apiResult.requestsPerSecond)} req/s; ${describeCpu(cpu)}`);
       profile = await api.writeProfile();
+
+      log(`subscribe: HTTP stack alone (honeypot posts), ${opts.connections} connections for ${opts.seconds}s`);
+      const floorMeter = new CpuMeter();
+      floorMeter.start();
+      const floor = await load(api.baseUrl, opts.seconds, opts.connections, 'floor', true);
+      const floorCpu = floorMeter.stop({ api: [api.pid], 'autocannon (bench)': [process.pid] });
+      httpFloor = summarise(floor, await countSubscribers('floor'), floorCpu);
+      log(`subscribe: HTTP stack alone ${Math.round(httpFloor.requestsPerSecond)} req/s; ${describeCpu(floorCpu)}`);
     } finally {
       await api.stop();
     }
@@ -133,7 +155,14 @@ export async function runSubscribe(opts: {
     } finally {
       await stop(bare);
     }
-    return { seconds: opts.seconds, connections: opts.connections, api: apiResult, bare: bareResult, profile };
+    return {
+      seconds: opts.seconds,
+      connections: opts.connections,
+      api: apiResult,
+      httpFloor,
+      bare: bareResult,
+      profile,
+    };
   } finally {
     await penv.cleanup();
   }
