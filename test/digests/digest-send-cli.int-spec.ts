@@ -52,7 +52,7 @@ describe('npm run cli -- digest:send <slug> [--dry-run]', () => {
   it('refuses bad arguments and unknown newsletters', async () => {
     expect(await run([])).toMatchObject({ code: 2, err: expect.stringContaining('usage:') });
     expect(await run(['a', 'b'])).toMatchObject({ code: 2 });
-    expect(await run(['nope'])).toMatchObject({ code: 1, err: 'no newsletter "nope"\n' });
+    expect(await run(['nope'])).toMatchObject({ code: 1, err: 'no newsletter with slug "nope"\n' });
   });
 
   it('renders a dry run and sends nothing', async () => {

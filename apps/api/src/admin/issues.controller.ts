@@ -13,7 +13,8 @@ import {
 import { ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { IsBoolean, IsOptional } from 'class-validator';
 import type { Response } from 'express';
-import { IssueService, IssueView, NewsletterInactiveError, NewsletterNotFoundError } from '@app/digests';
+import { IssueService, IssueView, NewsletterInactiveError } from '@app/digests';
+import { NewsletterNotFoundError } from '@app/subscriptions';
 import { AdminOnly } from '../common/admin-auth.guard';
 
 export class CreateIssueDto {

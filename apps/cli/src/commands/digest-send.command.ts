@@ -1,5 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { IssueService, IssueView, NewsletterInactiveError, NewsletterNotFoundError } from '@app/digests';
+import { IssueService, IssueView, NewsletterInactiveError } from '@app/digests';
+import { NewsletterNotFoundError } from '@app/subscriptions';
 import { CliCommand, ProgressPrinter, progressPrinter } from '../command';
 
 const USAGE = 'digest:send <newsletter-slug> [--dry-run]';

@@ -4,15 +4,9 @@ import { DataSource } from 'typeorm';
 import { IssueStatus } from '@app/database';
 import { CompiledMail } from '@app/mail';
 import { JobQueue, jobId } from '@app/queues';
-import { isValidSlug } from '@app/subscriptions';
+import { isValidSlug, NewsletterNotFoundError } from '@app/subscriptions';
 import { DigestRenderer, webVersionPath } from '../build/digest-renderer';
 import { NewsletterRecommender, recommendNewsletters } from '../recommendations/newsletter-recommender';
-
-export class NewsletterNotFoundError extends Error {
-  constructor(slug: string) {
-    super(`no newsletter "${slug}"`);
-  }
-}
 
 export class NewsletterInactiveError extends Error {
   constructor(slug: string) {
