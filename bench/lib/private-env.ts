@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { dropDatabase, migrate } from '@app/database';
+import { deleteKeysUnder } from '@app/queues';
 
 const PG_BASE = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 
@@ -58,7 +59,7 @@ export async function createPrivateEnv(name: string, extraEnv: Record<string, st
       open.delete(penv);
       await client.end().catch(() => undefined);
       await dropDatabase(databaseUrl);
-      await deleteRedisKeys(queuePrefix);
+      await deleteKeysUnder(REDIS_URL, queuePrefix);
       rmSync(outboxDir, { recursive: true, force: true });
     },
   };
@@ -69,20 +70,6 @@ export async function createPrivateEnv(name: string, extraEnv: Record<string, st
 /** Drops whatever private environments are still open (error paths). */
 export async function cleanupAllEnvs(): Promise<void> {
   for (const penv of [...open]) await penv.cleanup().catch(() => undefined);
-}
-
-export async function deleteRedisKeys(prefix: string): Promise<void> {
-  const redis = new IORedis(REDIS_URL, { maxRetriesPerRequest: 3 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 /** Key prefixes (the part before the first ':') of the keys matching `pattern`. */

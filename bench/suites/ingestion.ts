@@ -1,6 +1,7 @@
 import { forkTs } from '../lib/children';
 import { log } from '../lib/log';
-import { deleteRedisKeys, redisPrefixes } from '../lib/private-env';
+import { deleteKeysUnder } from '@app/queues';
+import { REDIS_URL, redisPrefixes } from '../lib/private-env';
 
 /**
  * Runs bench/ingestion.ts (owned by the articles lib) as a child process and returns the JSON
@@ -13,7 +14,7 @@ export async function runIngestion(full: boolean, timeoutMs: number): Promise<Re
     return await runScript(full, timeoutMs);
   } finally {
     for (const prefix of await redisPrefixes(`${INGESTION_PREFIX}*`)) {
-      if (!before.has(prefix)) await deleteRedisKeys(prefix);
+      if (!before.has(prefix)) await deleteKeysUnder(REDIS_URL, prefix);
     }
   }
 }

@@ -1,6 +1,6 @@
+import { deleteKeysUnder } from '@app/queues';
 import type { SmtpSink } from '../helpers/smtp-sink';
 import type { SuiteStack } from '../helpers/suite-stack';
-import { deleteRedisKeys } from '../helpers/test-env';
 import { copiesPerReader, issueRow, startCrashSuiteStack, startIssueFor, waitForIssueSent } from './digest-fixtures';
 
 const SEND_CONCURRENCY = 4;
@@ -26,7 +26,7 @@ describe('exactly-once delivery through a flushed Redis and a SIGTERM', () => {
     const { issueId, newsletterId } = await startIssueFor(stack, 'flushed', 900);
     await stack.mail.waitForCount(200, 20000);
     // Only this suite's keys: the Redis is shared with other test runs.
-    await deleteRedisKeys(stack.env.redisUrl, stack.env.queuePrefix);
+    await deleteKeysUnder(stack.env.redisUrl, stack.env.queuePrefix);
     expect(stack.mail.messages.length).toBeLessThan(900);
 
     await waitForIssueSent(stack.db, issueId, 60000);

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import IORedis from 'ioredis';
 import { dropDatabase, migrate } from '@app/database';
+import { deleteKeysUnder } from '@app/queues';
 
 export interface TestEnv {
   databaseUrl: string;
@@ -54,26 +54,12 @@ export async function createTestEnv(suite: string, extraEnv: Record<string, stri
     appSecret: env.APP_SECRET,
     async cleanup() {
       await dropDatabase(databaseUrl);
-      await deleteRedisKeys(REDIS_URL, queuePrefix);
+      await deleteKeysUnder(REDIS_URL, queuePrefix);
       rmSync(outboxDir, { recursive: true, force: true });
       for (const key of Object.keys(env)) delete process.env[key];
       Object.assign(process.env, saved);
     },
   };
-}
-
-export async function deleteRedisKeys(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new IORedis(redisUrl, { maxRetriesPerRequest: 3 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 /** Polls until `check` returns a truthy value, or fails after `timeoutMs`. */
