@@ -2,7 +2,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { pgPool } from './pg-pool';
 
 /**
  * Keeps a PostgreSQL restart from crashing the process. A pg client whose server goes
@@ -19,7 +19,7 @@ export class ConnectionErrorListener implements OnModuleInit {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   onModuleInit(): void {
-    const pool = (this.db.driver as PostgresDriver).master as (Pool & { _clients?: PoolClient[] }) | undefined;
+    const pool = pgPool(this.db) as (Pool & { _clients?: PoolClient[] }) | undefined;
     if (!pool) return;
     const listen = (client: PoolClient) =>
       client.on('error', (err: Error) => this.logger.warn(`connection lost: ${err.message}`));

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool, PoolClient } from 'pg';
+import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { pgPool } from '@app/database';
 
 export interface HeldLock {
   release(): Promise<void>;
@@ -21,7 +21,7 @@ export class BatchLock {
 
   async tryAcquire(issueId: string, batch: number): Promise<HeldLock | null> {
     const key = `digest-batch:${issueId}`;
-    const client: PoolClient = await this.pool().connect();
+    const client: PoolClient = await pgPool(this.db).connect();
     try {
       const { rows } = await client.query<{ locked: boolean }>(
         `SELECT pg_try_advisory_lock(hashtext($1), $2) AS locked`,
@@ -46,9 +46,5 @@ export class BatchLock {
         }
       },
     };
-  }
-
-  private pool(): Pool {
-    return (this.db.driver as PostgresDriver).master as Pool;
   }
 }

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { Coalescer } from '@app/common';
+import { preparedQuery } from '@app/database';
 
 /** A queued delivery with what is needed to write to its reader. */
 export interface QueuedDelivery {
@@ -22,15 +21,6 @@ export interface Sendability {
   subscribed: boolean;
   suppressed: boolean;
 }
-
-export type FinalStatus = 'sent' | 'failed' | 'skipped';
-
-/** The counter of `issues` each final delivery status adds to. */
-const COUNTER: Record<FinalStatus, 'sent' | 'failed' | 'skipped'> = {
-  sent: 'sent',
-  failed: 'failed',
-  skipped: 'skipped',
-};
 
 /*
  * Statements whose result is read end in a SELECT: for a top-level UPDATE, TypeORM's
@@ -127,7 +117,8 @@ export class DeliveryRepository {
 
   private readonly sendabilityChecks = new Coalescer(
     async (checks: Array<{ delivery: QueuedDelivery; newsletterId: string; emailHashes: string[] }>) => {
-      const rows = await this.prepared<Sendability & { id: string }>(
+      const rows = await preparedQuery<Sendability & { id: string }>(
+        this.db,
         'delivery-sendability',
         `SELECT q.id::text AS id,
            EXISTS (SELECT 1 FROM deliveries d WHERE d.id = q.id AND d.status = 'queued') AS queued,
@@ -151,7 +142,8 @@ export class DeliveryRepository {
   );
 
   private readonly sentMarks = new Coalescer(async (marks: Array<{ id: string; messageId: string }>) => {
-    const rows = await this.prepared<{ id: string }>(
+    const rows = await preparedQuery<{ id: string }>(
+      this.db,
       'delivery-mark-sent',
       `UPDATE deliveries d
           SET status = 'sent', error = NULL, message_id = m.message_id, attempts = d.attempts + 1,
@@ -175,11 +167,11 @@ export class DeliveryRepository {
   }
 
   markFailed(id: string, reason: string): Promise<boolean> {
-    return this.finish(id, 'failed', { error: reason, countAttempt: true });
+    return this.finish(id, 'failed', reason, { countAttempt: true });
   }
 
   markSkipped(id: string, reason: string): Promise<boolean> {
-    return this.finish(id, 'skipped', { error: reason, countAttempt: false });
+    return this.finish(id, 'skipped', reason, { countAttempt: false });
   }
 
   /**
@@ -223,34 +215,23 @@ export class DeliveryRepository {
     return rows.length > 0;
   }
 
+  /** A final status other than sent; the issue's counter of that name moves in the same statement. */
   private async finish(
     id: string,
-    status: Exclude<FinalStatus, 'sent'>,
-    fields: { messageId?: string; error: string | null; countAttempt: boolean },
+    status: 'failed' | 'skipped',
+    reason: string,
+    { countAttempt }: { countAttempt: boolean },
   ): Promise<boolean> {
-    const counter = COUNTER[status];
     const rows = (await this.db.query(
       `WITH d AS (
          UPDATE deliveries
-            SET status = $2, error = $3, message_id = coalesce($4, message_id), updated_at = now(),
-                attempts = attempts + $5,
-                sent_at = CASE WHEN $2 = 'sent' THEN now() ELSE sent_at END
+            SET status = $2, error = $3, updated_at = now(), attempts = attempts + $4
           WHERE id = $1 AND status = 'queued'
           RETURNING issue_id),
-       c AS (UPDATE issues i SET ${counter} = i.${counter} + 1 FROM d WHERE i.id = d.issue_id RETURNING i.id)
+       c AS (UPDATE issues i SET ${status} = i.${status} + 1 FROM d WHERE i.id = d.issue_id RETURNING i.id)
        SELECT id FROM c`,
-      [id, status, fields.error?.slice(0, 1000) ?? null, fields.messageId ?? null, fields.countAttempt ? 1 : 0],
+      [id, status, reason.slice(0, 1000), countAttempt ? 1 : 0],
     )) as unknown[];
     return rows.length > 0;
-  }
-
-  /**
-   * The statements run for every message, as named prepared statements straight on the
-   * pool: each connection parses and plans them once instead of on every call (which
-   * more than halved Postgres' CPU per message).
-   */
-  private async prepared<T = unknown>(name: string, text: string, values: unknown[]): Promise<T[]> {
-    const pool = (this.db.driver as PostgresDriver).master as Pool;
-    return (await pool.query({ name, text, values })).rows as T[];
   }
 }

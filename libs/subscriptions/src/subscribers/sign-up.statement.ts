@@ -1,7 +1,5 @@
-import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
-import { Newsletter } from '@app/database';
+import { Newsletter, preparedQuery } from '@app/database';
 
 /** Everything one sign-up writes, prepared by SubscriptionService. */
 export interface SignUpWrite {
@@ -86,13 +84,11 @@ interface SignUpRow {
 }
 
 /**
- * Writes a sign-up in one statement (see SIGN_UP_SQL). It runs as a named prepared
- * statement straight on the pool: each connection plans it once, where planning the
- * statement afresh cost Postgres more than executing it.
+ * Writes a sign-up in one statement (see SIGN_UP_SQL), prepared: planning it afresh
+ * cost Postgres more than executing it.
  */
 export async function writeSignUp(db: DataSource, w: SignUpWrite): Promise<SignUpWriteResult> {
-  const pool = (db.driver as PostgresDriver).master as Pool;
-  const values = [
+  const [row] = await preparedQuery<SignUpRow>(db, 'sign-up', SIGN_UP_SQL, [
     w.email,
     w.name,
     w.newsletters.map((n) => n.id),
@@ -100,8 +96,7 @@ export async function writeSignUp(db: DataSource, w: SignUpWrite): Promise<SignU
     w.suppressionHashes,
     w.retryWindowMs / 1000,
     ...w.consentColumns,
-  ];
-  const [row] = (await pool.query<SignUpRow>({ name: 'sign-up', text: SIGN_UP_SQL, values })).rows;
+  ]);
   if (!row.current) return { outcome: 'stale' };
   if (row.suppressed || !row.subscriber_id) return { outcome: 'suppressed' };
   return { outcome: 'recorded', subscriberId: row.subscriber_id, pendingIds: row.pending_ids };
