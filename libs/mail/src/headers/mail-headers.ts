@@ -21,6 +21,7 @@ export type MailHeaderMap = Record<string, string>;
 export class HeaderInjectionError extends Error {}
 
 const CONTROL_CHARS = /\p{Cc}/u;
+const MESSAGE_ID = /^<[^\s<>@]+@[^\s<>@]+>$/;
 const ALL_LISTS: MailingList = { slug: 'all', name: 'All newsletters' };
 
 /**
@@ -34,6 +35,11 @@ export function recipient(address: string, name?: string | null): MailAddress {
   }
   const cleanName = (name ?? '').replace(/\p{Cc}+/gu, ' ').trim();
   return cleanName ? { name: cleanName, address } : { address };
+}
+
+/** Whether `id` has the `<local@domain>` shape of a Message-ID (nothing that could end or fold the header). */
+export function isValidMessageId(id: string): boolean {
+  return MESSAGE_ID.test(id);
 }
 
 /** Throws unless `value` can go into a header as it is (single line, printable). */

@@ -5,6 +5,7 @@ import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
 import {
   assertHeaderValue,
   HeaderInjectionError,
+  isValidMessageId,
   MailAddress,
   MailHeaderMap,
   recipient,
@@ -52,7 +53,6 @@ const OWN_HEADERS = new Set([
   'content-type',
   'content-transfer-encoding',
 ]);
-const MESSAGE_ID = /^<[^\s<>@]+@[^\s<>@]+>$/;
 /** Every QP piece ends with a soft line break ("="), so its lines keep one column for it. */
 const QP_PIECE_LINE = 75;
 /** Nodemailer's own header encoding (punycode, RFC 2047 encoded-words, quoting), so both send paths agree. */
@@ -104,7 +104,7 @@ export class MimeTemplate {
 
   /** The message for one reader. Throws (HeaderInjectionError, MissingPlaceholderValueError) rather than send something wrong. */
   prepare(reader: MimeReader): PreparedMail {
-    if (!MESSAGE_ID.test(reader.messageId)) throw new HeaderInjectionError(`bad Message-ID ${reader.messageId}`);
+    if (!isValidMessageId(reader.messageId)) throw new HeaderInjectionError(`bad Message-ID ${reader.messageId}`);
     const to = recipient(reader.to.address, reader.to.name);
     const values = this.compiled.partValues(reader.values, reader.trustedHtml);
     const head =

@@ -5,7 +5,7 @@ import nodemailer from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
 import type Mail from 'nodemailer/lib/mailer';
 import { APP_CONFIG, AppConfig, DkimConfig } from '@app/config';
-import { assertHeaderValue, MailAddress, MailHeaderMap, recipient } from '../headers/mail-headers';
+import { assertHeaderValue, isValidMessageId, MailAddress, MailHeaderMap, recipient } from '../headers/mail-headers';
 import { MimeTemplate, PreparedMail } from '../mime/mime-template';
 import { CompiledMail } from '../render/compiled-mail';
 import { MailSendError } from './smtp-errors';
@@ -123,6 +123,7 @@ export class MailTransport implements OnApplicationShutdown {
   private async deliver(mail: OutgoingMail | PreparedMail): Promise<SendResult> {
     let message: Mail.Options;
     try {
+      if (!isValidMessageId(mail.messageId)) throw new Error(`bad Message-ID ${mail.messageId}`);
       message = 'raw' in mail ? this.prebuilt(mail) : this.toNodemailer(mail);
     } catch (err) {
       throw new MailSendError(err);
@@ -145,14 +146,12 @@ export class MailTransport implements OnApplicationShutdown {
 
   /** Nodemailer skips composing a `raw` message (its DKIM signer still signs it); the envelope must be given. */
   private prebuilt(mail: PreparedMail): Mail.Options {
-    if (!/^<[^\s<>@]+@[^\s<>@]+>$/.test(mail.messageId)) throw new Error(`bad Message-ID ${mail.messageId}`);
     if (!this.envelopeFrom) throw new Error('MAIL_FROM has no address for the envelope');
     const to = recipient(mail.to.address, mail.to.name);
     return { envelope: { from: this.envelopeFrom, to: [to.address] }, raw: mail.raw, messageId: mail.messageId };
   }
 
   private toNodemailer(mail: OutgoingMail): Mail.Options {
-    if (!/^<[^\s<>@]+@[^\s<>@]+>$/.test(mail.messageId)) throw new Error(`bad Message-ID ${mail.messageId}`);
     const headers: Record<string, { prepared: true; value: string }> = {};
     for (const [name, value] of Object.entries(mail.headers ?? {})) {
       assertHeaderValue(name, value);
