@@ -31,6 +31,7 @@ export class FanOutService {
 
   /** Enqueues a send-batch job for every batch that still has queued deliveries. */
   async enqueueBatches(issueId: string): Promise<number> {
+    await this.deliveries.refreshStatistics();
     const batches = await this.deliveries.queuedBatches(issueId);
     for (let i = 0; i < batches.length; i += ENQUEUE_CHUNK) {
       await this.jobQueue.addBulk(
