@@ -76,7 +76,8 @@ describe('fault: worker SIGKILLed at several points of a send', () => {
     const copies = smtp.copiesPerRecipient();
     expect([...copies.keys()].sort()).toEqual(await readerAddresses(db, newsletterId));
     const twice = [...copies.values()].filter((c) => c.length > 1);
-    expect(twice.length).toBeLessThanOrEqual(2 * SEND_CONCURRENCY);
+    // Kills 2 and 3 can each cut off the sends in flight: two per SMTP connection.
+    expect(twice.length).toBeLessThanOrEqual(2 * 2 * SEND_CONCURRENCY);
     for (const c of twice) {
       expect(c).toHaveLength(2);
       expect(new Set(c.map((d) => d.messageId)).size).toBe(1);

@@ -1,7 +1,7 @@
-import { SendThrottle } from './send-throttle';
+import { MESSAGES_PER_CONNECTION, SendThrottle } from './send-throttle';
 
 describe('SendThrottle', () => {
-  it('never lets more than SEND_CONCURRENCY sends run at once', async () => {
+  it('never lets more than two sends per SMTP connection (SEND_CONCURRENCY) run at once', async () => {
     const throttle = new SendThrottle({ sendConcurrency: 3, sendRatePerSecond: 0 });
     let running = 0;
     let peak = 0;
@@ -15,7 +15,7 @@ describe('SendThrottle', () => {
         release();
       }),
     );
-    expect(peak).toBe(3);
+    expect(peak).toBe(3 * MESSAGES_PER_CONNECTION);
   });
 
   it('frees a slot once even if released twice', async () => {
@@ -24,6 +24,7 @@ describe('SendThrottle', () => {
     release();
     release();
     const a = await throttle.acquire();
+    const held = await Promise.all(Array.from({ length: MESSAGES_PER_CONNECTION - 1 }, () => throttle.acquire()));
     let secondGot = false;
     const b = throttle.acquire().then((r) => {
       secondGot = true;
@@ -33,5 +34,6 @@ describe('SendThrottle', () => {
     expect(secondGot).toBe(false);
     a();
     (await b)();
+    held.forEach((r) => r());
   });
 });

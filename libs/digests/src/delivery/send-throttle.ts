@@ -3,9 +3,17 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { sendInterval } from './send-rate';
 
 /**
- * Per-process limits on sending: at most SEND_CONCURRENCY messages in flight (a slot is
- * held from the send-time check until the delivery row is marked, so a crash can
- * duplicate at most that many), and message starts spaced by 1/SEND_RATE_PER_SECOND.
+ * Each SMTP connection carries one message while the next one is checked and the last
+ * one marked: without that second message a connection idles for two database round
+ * trips per message (measured: a third fewer messages per second with one worker).
+ */
+export const MESSAGES_PER_CONNECTION = 2;
+
+/**
+ * Per-process limits on sending: at most MESSAGES_PER_CONNECTION × SEND_CONCURRENCY
+ * messages in flight (a slot is held from the send-time check until the delivery row is
+ * marked, so a crash can duplicate at most that many), and message starts spaced by
+ * 1/SEND_RATE_PER_SECOND.
  */
 @Injectable()
 export class SendThrottle {
@@ -15,7 +23,7 @@ export class SendThrottle {
   private nextStart = 0;
 
   constructor(@Inject(APP_CONFIG) config: Pick<AppConfig, 'sendConcurrency' | 'sendRatePerSecond'>) {
-    this.available = Math.max(1, config.sendConcurrency);
+    this.available = MESSAGES_PER_CONNECTION * Math.max(1, config.sendConcurrency);
     this.intervalMs = sendInterval(config.sendRatePerSecond);
   }
 
