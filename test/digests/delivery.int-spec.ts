@@ -80,6 +80,17 @@ describe('digest delivery (real PostgreSQL, Redis, worker and SMTP sink)', () =>
 
     expect(await issueRow(db, issueId)).toMatchObject({ status: 'sent', recipients: 1000, sent: 1000, failed: 0 });
     expect(await deliveryCounts(db, issueId)).toEqual({ sent: 1000 });
+    // The fan-out analysed deliveries itself (autovacuum's runs are not counted here): with
+    // stale statistics every send-time check was planned as a scan of all queued rows.
+    const manualAnalyses = async () =>
+      Number(
+        (
+          await db.query<{ analyze_count: string }>(
+            `SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'deliveries'`,
+          )
+        ).rows[0].analyze_count,
+      );
+    await waitFor(async () => (await manualAnalyses()) > 0, 5000, 'deliveries to be analysed');
   });
 
   it('gives each reader their greeting and recommendations (trusted HTML block) in the pre-built message', async () => {
