@@ -6,7 +6,7 @@ import { peakRssMb, request, ROOT, startNode, Started, stop, waitForOutput } fro
 import { ADMIN_TOKEN } from './private-env';
 
 /** Where the built apps are: dist/ (what `npm run bench` builds), or BENCH_DIST for a private build. */
-const DIST = process.env.BENCH_DIST ?? 'dist';
+const dist = () => process.env.BENCH_DIST ?? 'dist';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -72,7 +72,7 @@ export async function startApi(env: Record<string, string>, profile?: ProfileOpt
   const p = profiling(profile);
   const child = startNode(
     'api',
-    `${DIST}/apps/api/src/main.js`,
+    `${dist()}/apps/api/src/main.js`,
     { ...env, ...p.env, PORT: String(port), PUBLIC_BASE_URL: baseUrl },
     p.nodeArgs,
     !!profile,
@@ -105,7 +105,7 @@ export interface WorkerProcess {
  */
 export async function startWorker(env: Record<string, string>, profile?: ProfileOptions): Promise<WorkerProcess> {
   const p = profiling(profile);
-  const child = startNode('worker', `${DIST}/apps/worker/src/main.js`, { ...env, ...p.env }, p.nodeArgs, !!profile);
+  const child = startNode('worker', `${dist()}/apps/worker/src/main.js`, { ...env, ...p.env }, p.nodeArgs, !!profile);
   await waitForOutput(child, /worker started/i);
   const pid = child.proc.pid!;
   return {

@@ -1,0 +1,54 @@
+/**
+ * Paired fan-out runs of several builds, for deciding whether a change to the send path
+ * helps on a noisy machine: each round runs every build's worker on the same fan-out,
+ * back to back, and the bare sender once, so each round's figures share that round's
+ * machine speed (it varied by up to 60% between minutes on the 2-core VMs used so far).
+ *
+ *   npm run build && cp -r dist dist-a     # one build per variant, inside the repository
+ *   COMPARE_DISTS=dist-a,dist-b npx ts-node --transpile-only -r tsconfig-paths/register \
+ *     bench/compare-builds.ts [rounds=3] [readers=10000]
+ */
+import { bareSend } from './lib/bare-send';
+import { killAllChildren } from './lib/children';
+import { log } from './lib/log';
+import { cleanupAllEnvs } from './lib/private-env';
+import { Sink } from './lib/sink';
+import { runFanout, sampleMessage } from './suites/fanout';
+
+/** CPU milliseconds per message of each busy process group. */
+function msPerMessage(cores: Record<string, number>, perSecond: number): string {
+  return Object.entries(cores)
+    .filter(([, c]) => c > 0.05)
+    .map(([group, c]) => `${group} ${((c * 1000) / perSecond).toFixed(2)}`)
+    .join(', ');
+}
+
+async function main(): Promise<void> {
+  const rounds = Number(process.argv[2] ?? 3);
+  const readers = Number(process.argv[3] ?? 10_000);
+  const builds = (process.env.COMPARE_DISTS ?? 'dist').split(',');
+  const sink = await Sink.start();
+  for (let round = 1; round <= rounds; round++) {
+    let bare: Awaited<ReturnType<typeof bareSend>> | undefined;
+    for (const build of builds) {
+      process.env.BENCH_DIST = build;
+      const run = await runFanout(sink, { readers, workers: 1, concurrency: 8, label: `compare-${round}` });
+      if (!bare) bare = await bareSend(sink, { raw: (await sampleMessage(sink))!.raw }, readers, 8);
+      log(
+        `round ${round} ${build}: ${Math.round(run.messagesPerSecond)} msg/s, bare ${Math.round(bare.messagesPerSecond)} ` +
+          `(${(run.messagesPerSecond / bare.messagesPerSecond).toFixed(2)}×); CPU ms per message: ` +
+          `${msPerMessage(run.cpu.cores, run.messagesPerSecond)}; bare sender ${msPerMessage({ sender: bare.cpu.cores.sender }, bare.messagesPerSecond)}`,
+      );
+    }
+  }
+}
+
+main()
+  .catch((err) => {
+    process.exitCode = 1;
+    log(`compare-builds failed: ${(err as Error).stack ?? err}`);
+  })
+  .finally(async () => {
+    killAllChildren();
+    await cleanupAllEnvs();
+  });
