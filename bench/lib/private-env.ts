@@ -2,10 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { dropDatabase, migrate } from '@app/database';
-import { deleteKeysUnder } from '@app/queues';
+import { deleteKeysUnder, scanKeys } from '@app/queues';
 
 const PG_BASE = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -74,17 +73,9 @@ export async function cleanupAllEnvs(): Promise<void> {
 
 /** Key prefixes (the part before the first ':') of the keys matching `pattern`. */
 export async function redisPrefixes(pattern: string): Promise<Set<string>> {
-  const redis = new IORedis(REDIS_URL, { maxRetriesPerRequest: 3 });
   const prefixes = new Set<string>();
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      for (const key of keys) prefixes.add(key.slice(0, key.indexOf(':')));
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
+  await scanKeys(REDIS_URL, pattern, (keys) => {
+    for (const key of keys) prefixes.add(key.slice(0, key.indexOf(':')));
+  });
   return prefixes;
 }
