@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import type { Worker } from 'node:worker_threads';
+import { Socket } from 'node:net';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,24 +95,6 @@ describe('MailTransport over SMTP (real smtp-server sink)', () => {
     expect(received.raw.toString('utf8')).toContain(`List-Unsubscribe: <${UNSUBSCRIBE_URL}>\r\n`);
   });
 
-  it('hands a digest-sized pre-built message to the SMTP thread byte for byte', async () => {
-    // Large enough to own its memory, so it is moved to the thread rather than copied.
-    const articles = Array.from({ length: 400 }, (_, i) => `<p>Article ${i}: ${'é.'.repeat(60)}</p>`).join('\n');
-    const big = new CompiledMail('Digest', `${articles}<a href="%%unsubscribeUrl%%">Unsubscribe</a>`, 'Digest');
-    const mail = transport.mimeTemplate(big).prepare({
-      to: recipient('digest@example.net'),
-      messageId: headers.messageId('test', String(Math.random())),
-      values: { unsubscribeUrl: UNSUBSCRIBE_URL },
-    });
-    const sentBytes = Buffer.from(mail.raw);
-    expect(sentBytes.length).toBeGreaterThan(64 * 1024);
-    await transport.send(mail);
-    const [received] = await sink.waitForMailTo('digest@example.net');
-    // The sink strips the transparency dots the SMTP data path added, so the bytes must match exactly.
-    expect(received.raw.equals(sentBytes)).toBe(true);
-    expect(received.parsed.html).toContain('Article 399');
-  });
-
   it('never lets a reader name inject a header or a recipient', async () => {
     const address = 'eve@example.net';
     await transport.send(message({ to: { name: 'Eve\r\nBcc: victim@example.org', address } }));
@@ -142,17 +124,17 @@ describe('MailTransport over SMTP (real smtp-server sink)', () => {
     expect(sink.to('gone@example.net')).toHaveLength(0);
   });
 
-  it('a dead SMTP thread fails its sends as temporary, and the next send starts a new one', async () => {
+  it('opens its SMTP connections with Nagle off (TCP_NODELAY), so messages do not wait for delayed ACKs', async () => {
+    // Nodemailer 10 sets it itself; this keeps that true across upgrades. The spy calls through.
+    const spy = jest.spyOn(Socket.prototype, 'setNoDelay');
     const fresh = new MailTransport({ ...BASE, smtpUrl: sink.url });
-    const thread = (fresh as unknown as { smtp: { worker?: Worker } }).smtp;
     try {
-      await fresh.send(message({ to: recipient('before@example.net') }));
-      const pending = fresh.send(message({ to: recipient('lost@example.net') })).catch((err: unknown) => err);
-      await thread.worker!.terminate();
-      expect(await pending).toMatchObject({ kind: 'temporary' });
-      await fresh.send(message({ to: recipient('after@example.net') }));
-      expect(await sink.waitForMailTo('after@example.net')).toHaveLength(1);
+      await fresh.send(message({ to: recipient('nagle@example.net') }));
+      const clientSockets = spy.mock.contexts.filter((socket) => (socket as Socket).remotePort === sink.port);
+      expect(clientSockets.length).toBeGreaterThan(0);
+      expect(spy.mock.calls[spy.mock.contexts.indexOf(clientSockets[0])]).toEqual([true]);
     } finally {
+      spy.mockRestore();
       await fresh.close();
     }
   });

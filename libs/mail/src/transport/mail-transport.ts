@@ -9,7 +9,6 @@ import { assertHeaderValue, isValidMessageId, MailAddress, MailHeaderMap, recipi
 import { MimeTemplate, PreparedMail } from '../mime/mime-template';
 import { CompiledMail } from '../render/compiled-mail';
 import { MailSendError } from './smtp-errors';
-import { SmtpThread } from './smtp-thread-client';
 
 /** One message to one reader, fully rendered. */
 export interface OutgoingMail {
@@ -47,18 +46,18 @@ export const DKIM_SIGNED_HEADERS = [
   'List-Unsubscribe-Post',
 ].join(':');
 
+type Sender = Pick<Mail, 'sendMail' | 'close'>;
+
 /**
- * Sends mail: pooled SMTP when SMTP_URL is set (nodemailer's pool in a thread of its own,
- * see SmtpThread), otherwise one .eml file per message under OUTBOX_DIR (so a first run
- * needs no mail server). DKIM-signs when configured. Failures are thrown as
- * MailSendError, classified temporary or permanent.
+ * Sends mail: pooled SMTP when SMTP_URL is set, otherwise one .eml file per message
+ * under OUTBOX_DIR (so a first run needs no mail server). DKIM-signs when configured.
+ * Failures are thrown as MailSendError, classified temporary or permanent.
  */
 @Injectable()
 export class MailTransport implements OnApplicationShutdown {
   readonly mode: 'smtp' | 'outbox';
   private readonly logger = new Logger(MailTransport.name);
-  private readonly smtp?: SmtpThread;
-  private readonly outbox?: Pick<Mail, 'sendMail' | 'close'>;
+  private readonly mailer: Sender;
   private readonly outboxDir: string;
   /** The envelope sender of pre-built messages: MAIL_FROM's address, as nodemailer derives it for composed ones. */
   private readonly envelopeFrom: string;
@@ -74,22 +73,20 @@ export class MailTransport implements OnApplicationShutdown {
     this.outboxDir = resolve(config.outboxDir);
     this.envelopeFrom = addressparser(config.mailFrom, { flatten: true })[0]?.address ?? '';
     const common = { dkim: dkimOptions(config.dkim), disableFileAccess: true, disableUrlAccess: true };
-    if (config.smtpUrl) {
-      this.smtp = new SmtpThread({
-        ...common,
-        url: config.smtpUrl,
-        pool: true,
-        // Nodemailer 10 turns Nagle off on every SMTP socket itself (setNoDelay in
-        // SMTPConnection#_onConnect), so no custom getSocket is needed for that.
-        maxConnections: config.sendConcurrency,
-        maxMessages: Infinity,
-        connectionTimeout: 10_000,
-        greetingTimeout: 10_000,
-        socketTimeout: 60_000,
-      });
-    } else {
-      this.outbox = nodemailer.createTransport({ ...common, streamTransport: true, buffer: true, newline: 'windows' });
-    }
+    this.mailer = config.smtpUrl
+      ? nodemailer.createTransport({
+          ...common,
+          url: config.smtpUrl,
+          pool: true,
+          // Nodemailer 10 turns Nagle off on every SMTP socket itself (setNoDelay in
+          // SMTPConnection#_onConnect), so no custom getSocket is needed for that.
+          maxConnections: config.sendConcurrency,
+          maxMessages: Infinity,
+          connectionTimeout: 10_000,
+          greetingTimeout: 10_000,
+          socketTimeout: 60_000,
+        })
+      : nodemailer.createTransport({ ...common, streamTransport: true, buffer: true, newline: 'windows' });
   }
 
   /**
@@ -116,8 +113,7 @@ export class MailTransport implements OnApplicationShutdown {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled([...this.inFlight]);
-    this.outbox?.close();
-    await this.smtp?.close();
+    this.mailer.close();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -134,8 +130,13 @@ export class MailTransport implements OnApplicationShutdown {
     }
     if (this.closed) throw new MailSendError(new Error('mail transport is closed (shutting down)'));
     try {
-      const accepted = this.smtp ? await this.smtp.sendMail(message) : await this.writeToOutbox(mail, message);
-      return { messageId: mail.messageId, accepted };
+      const info = await this.mailer.sendMail(message);
+      if (this.mode === 'outbox') await this.writeOutboxFile(mail.messageId, info.message as Buffer);
+      const accepted = this.mode === 'outbox' ? [mail.to.address] : (info.accepted as Array<string | Mail.Address>);
+      return {
+        messageId: mail.messageId,
+        accepted: accepted.map((a) => (typeof a === 'string' ? a : (a.address ?? ''))).filter(Boolean),
+      };
     } catch (err) {
       const failure = new MailSendError(err);
       this.logger.warn(`send ${mail.messageId} failed (${failure.kind}): ${failure.message}`);
@@ -168,12 +169,6 @@ export class MailTransport implements OnApplicationShutdown {
       messageId: mail.messageId,
       headers,
     };
-  }
-
-  private async writeToOutbox(mail: OutgoingMail | PreparedMail, message: Mail.Options): Promise<string[]> {
-    const info = await this.outbox!.sendMail(message);
-    await this.writeOutboxFile(mail.messageId, info.message as Buffer);
-    return [mail.to.address];
   }
 
   private async writeOutboxFile(messageId: string, raw: Buffer): Promise<void> {
