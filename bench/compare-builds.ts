@@ -37,7 +37,8 @@ async function main(): Promise<void> {
       log(
         `round ${round} ${build}: ${Math.round(run.messagesPerSecond)} msg/s, bare ${Math.round(bare.messagesPerSecond)} ` +
           `(${(run.messagesPerSecond / bare.messagesPerSecond).toFixed(2)}×); CPU ms per message: ` +
-          `${msPerMessage(run.cpu.cores, run.messagesPerSecond)}; bare sender ${msPerMessage({ sender: bare.cpu.cores.sender }, bare.messagesPerSecond)}`,
+          `${msPerMessage(run.cpu.cores, run.messagesPerSecond)}; bare sender ${msPerMessage({ sender: bare.cpu.cores.sender }, bare.messagesPerSecond)}; ` +
+          `worker peak RSS ${run.workerPeakRssMb.join('/')} MB`,
       );
     }
   }

@@ -105,7 +105,8 @@ export interface WorkerProcess {
  */
 export async function startWorker(env: Record<string, string>, profile?: ProfileOptions): Promise<WorkerProcess> {
   const p = profiling(profile);
-  const child = startNode('worker', `${dist()}/apps/worker/src/main.js`, { ...env, ...p.env }, p.nodeArgs, !!profile);
+  const nodeArgs = [...workerNodeFlags(), ...p.nodeArgs];
+  const child = startNode('worker', `${dist()}/apps/worker/src/main.js`, { ...env, ...p.env }, nodeArgs, !!profile);
   await waitForOutput(child, /worker started/i);
   const pid = child.proc.pid!;
   return {
@@ -115,6 +116,13 @@ export async function startWorker(env: Record<string, string>, profile?: Profile
     ...profileControls(child, profile),
     stop: () => stop(child, 30_000),
   };
+}
+
+/** The node flags of package.json's start:worker (heap sizing), so the bench measures the worker as deployed. */
+function workerNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const command = pkg.scripts['start:worker'].split(/\s+/);
+  return command.slice(1).filter((arg) => arg.startsWith('--'));
 }
 
 export const PROFILE_DIR = join(ROOT, 'bench', 'results', 'profiles');
