@@ -118,8 +118,13 @@ export async function startWorker(env: Record<string, string>, profile?: Profile
   };
 }
 
-/** The node flags of package.json's start:worker (heap sizing), so the bench measures the worker as deployed. */
+/**
+ * The node flags of package.json's start:worker (heap sizing), so the bench measures the
+ * worker as deployed; BENCH_WORKER_FLAGS (space-separated, may be empty) replaces them.
+ */
 function workerNodeFlags(): string[] {
+  const override = process.env.BENCH_WORKER_FLAGS;
+  if (override !== undefined) return override.split(/\s+/).filter(Boolean);
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   const command = pkg.scripts['start:worker'].split(/\s+/);
   return command.slice(1).filter((arg) => arg.startsWith('--'));
