@@ -43,20 +43,23 @@ export class DeliveryRepository {
   /**
    * Fan-out in one statement: a row per active, non-erased subscriber of the newsletter,
    * numbered into batches. Nothing passes through the application, so a million readers
-   * cost one INSERT ... SELECT. Returns the number of rows created.
+   * cost one INSERT ... SELECT, and only their count comes back (a row per reader would
+   * make the worker's memory grow with the audience). Returns the number of rows created.
    */
   async createDeliveries(tx: EntityManager, issueId: string, newsletterId: string, batchSize: number): Promise<number> {
-    const rows = (await tx.query(
-      `INSERT INTO deliveries (issue_id, subscriber_id, batch)
-       SELECT $1, s.subscriber_id, ((row_number() OVER (ORDER BY s.subscriber_id)) - 1) / $3
-         FROM subscriptions s
-         JOIN subscribers sub ON sub.id = s.subscriber_id
-        WHERE s.newsletter_id = $2 AND s.status = 'active' AND sub.status = 'active' AND sub.email IS NOT NULL
-       ON CONFLICT (issue_id, subscriber_id) DO NOTHING
-       RETURNING 1`,
+    const [{ created }] = (await tx.query(
+      `WITH inserted AS (
+         INSERT INTO deliveries (issue_id, subscriber_id, batch)
+         SELECT $1, s.subscriber_id, ((row_number() OVER (ORDER BY s.subscriber_id)) - 1) / $3
+           FROM subscriptions s
+           JOIN subscribers sub ON sub.id = s.subscriber_id
+          WHERE s.newsletter_id = $2 AND s.status = 'active' AND sub.status = 'active' AND sub.email IS NOT NULL
+         ON CONFLICT (issue_id, subscriber_id) DO NOTHING
+         RETURNING 1)
+       SELECT count(*)::int AS created FROM inserted`,
       [issueId, newsletterId, batchSize],
-    )) as unknown[];
-    return rows.length;
+    )) as Array<{ created: number }>;
+    return created;
   }
 
   /**
