@@ -4,7 +4,7 @@ import { CpuWindow } from './lib/cpu';
 import { atLeast, atMost, both, ratio, Row } from './lib/report';
 import { FanoutResult } from './suites/fanout';
 import { PersonaliseResult } from './suites/personalise';
-import { SubscribeResult } from './suites/subscribe';
+import { LoadResult, SubscribeResult } from './suites/subscribe';
 
 export interface FanoutFigures {
   readers: number;
@@ -176,8 +176,13 @@ export function personaliseRows(r: PersonaliseResult): Row[] {
 
 export function subscribeRows(r: SubscribeResult, full: boolean): Row[] {
   const duration = `${r.seconds} s, ${r.connections} connections` + (full ? '' : ' (quick: 10 s; --full runs 20 s)');
-  const problems = [r.api, r.bare]
-    .map((x, i) => (x.non2xx || x.errors ? `${i ? 'bare' : 'API'}: ${x.non2xx} non-2xx, ${x.errors} errors` : ''))
+  const loads: Array<[string, LoadResult]> = [
+    ['API', r.api],
+    ['bare', r.bare],
+    ['Nest floor', r.nestFloor],
+  ];
+  const problems = loads
+    .map(([name, x]) => (x.non2xx || x.errors ? `${name}: ${x.non2xx} non-2xx, ${x.errors} errors` : ''))
     .filter(Boolean);
   const r1 = ratio(r.api.requestsPerSecond, r.bare.requestsPerSecond);
   return [
@@ -207,6 +212,19 @@ export function subscribeRows(r: SubscribeResult, full: boolean): Row[] {
         'the same route and middleware answering 202 to posts with the honeypot field filled, no database or ' +
         `Redis work (${n(r.httpFloor.storedSubscribers)} readers stored: must be 0); p50 ${r.httpFloor.p50Ms} ms, ` +
         `p99 ${r.httpFloor.p99Ms} ms; API ${r.httpFloor.cpu.cores.api?.toFixed(2) ?? '?'} cores`,
+    },
+    {
+      id: 'subscribe.nest_floor',
+      measurement: 'Subscribe baseline in a minimal Nest app',
+      value: r.nestFloor.requestsPerSecond,
+      baseline: r.bare.requestsPerSecond,
+      unit: 'req/s',
+      ratio: ratio(r.nestFloor.requestsPerSecond, r.bare.requestsPerSecond),
+      verdict: 'info',
+      note:
+        "the bare server's one INSERT … ON CONFLICT as a route of a minimal NestJS app (express, no middleware, " +
+        `no validation, no logging): the fixed stack's own cost; p50 ${r.nestFloor.p50Ms} ms, p99 ${r.nestFloor.p99Ms} ms` +
+        `; ${n(r.nestFloor.storedSubscribers)} readers stored`,
     },
     {
       id: 'subscribe.p50',

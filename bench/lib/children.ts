@@ -64,7 +64,13 @@ const PROCS_OUT = join(ROOT, 'var', 'bench-procs');
 export function forkProc(name: string, script: string, env: Record<string, string> = {}): Started {
   mkdirSync(PROCS_OUT, { recursive: true });
   const { outputText } = ts.transpileModule(readFileSync(join(ROOT, script), 'utf8'), {
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+    compilerOptions: {
+      module: ts.ModuleKind.CommonJS,
+      target: ts.ScriptTarget.ES2022,
+      esModuleInterop: true,
+      experimentalDecorators: true,
+      emitDecoratorMetadata: true,
+    },
   });
   const out = join(PROCS_OUT, basename(script).replace(/\.ts$/, '.js'));
   writeFileSync(out, outputText);

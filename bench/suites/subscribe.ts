@@ -31,6 +31,11 @@ export interface SubscribeResult {
    */
   httpFloor: LoadResult;
   bare: LoadResult;
+  /**
+   * The bare server's one INSERT answered from a minimal NestJS app (express, no middleware):
+   * what the fixed stack costs before any of the product's own work.
+   */
+  nestFloor: LoadResult;
   /** CPU profile of the API during the load (--profile). */
   profile?: string;
 }
@@ -136,34 +141,50 @@ export async function runSubscribe(opts: {
       await api.stop();
     }
 
-    const bare = forkProc('bare-http', 'bench/procs/bare-subscribe-server.ts', { DATABASE_URL: penv.databaseUrl });
-    let bareResult: LoadResult;
-    try {
-      const port = await new Promise<number>((resolve, reject) => {
-        bare.proc.once('message', (m: { port: number }) => resolve(m.port));
-        bare.proc.once('exit', (code) => reject(new Error(`bare server exited (${code})\n${bare.tail()}`)));
-      });
-      const url = `http://127.0.0.1:${port}`;
-      await load(url, 2, opts.connections, 'warmup-bare');
-      log(`subscribe: bare node:http + pg, ${opts.connections} connections for ${opts.seconds}s`);
-      const meter = new CpuMeter();
-      meter.start();
-      const r = await load(url, opts.seconds, opts.connections, 'bare');
-      const cpu = meter.stop({ 'bare server': [bare.proc.pid!], 'autocannon (bench)': [process.pid] });
-      bareResult = summarise(r, await countSubscribers('bare'), cpu);
-      log(`subscribe: bare ${Math.round(bareResult.requestsPerSecond)} req/s; ${describeCpu(cpu)}`);
-    } finally {
-      await stop(bare);
-    }
+    const server = (script: string, label: string, tag: string) =>
+      measureServer(script, label, tag, penv.databaseUrl, opts, countSubscribers);
+    const bareResult = await server('bench/procs/bare-subscribe-server.ts', 'bare', 'bare');
+    const nestFloor = await server('bench/procs/nest-floor-server.ts', 'Nest floor', 'nest');
     return {
       seconds: opts.seconds,
       connections: opts.connections,
       api: apiResult,
       httpFloor,
       bare: bareResult,
+      nestFloor,
       profile,
     };
   } finally {
     await penv.cleanup();
+  }
+}
+
+/** Starts a baseline server (a forked script that reports its port), loads it, stops it. */
+async function measureServer(
+  script: string,
+  label: string,
+  tag: string,
+  databaseUrl: string,
+  opts: { seconds: number; connections: number },
+  countSubscribers: (tag: string) => Promise<number>,
+): Promise<LoadResult> {
+  const child = forkProc(label, script, { DATABASE_URL: databaseUrl });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      child.proc.once('message', (m: { port: number }) => resolve(m.port));
+      child.proc.once('exit', (code) => reject(new Error(`${label} server exited (${code})\n${child.tail()}`)));
+    });
+    const url = `http://127.0.0.1:${port}`;
+    await load(url, 2, opts.connections, `warmup-${tag}`);
+    log(`subscribe: ${label} server, ${opts.connections} connections for ${opts.seconds}s`);
+    const meter = new CpuMeter();
+    meter.start();
+    const r = await load(url, opts.seconds, opts.connections, tag);
+    const cpu = meter.stop({ [`${label} server`]: [child.proc.pid!], 'autocannon (bench)': [process.pid] });
+    const result = summarise(r, await countSubscribers(tag), cpu);
+    log(`subscribe: ${label} ${Math.round(result.requestsPerSecond)} req/s; ${describeCpu(cpu)}`);
+    return result;
+  } finally {
+    await stop(child);
   }
 }
