@@ -1,3 +1,4 @@
+import { cpus } from 'node:os';
 /** Turns each suite's figures into table rows with their targets (issue 7). */
 import { BareSendResult } from './lib/bare-send';
 import { CpuWindow } from './lib/cpu';
@@ -12,6 +13,8 @@ export interface FanoutFigures {
   full: boolean;
   one?: FanoutResult;
   two?: FanoutResult;
+  /** 2 workers sharing the bare sender's connection count (half each): one worker machine as deployed. */
+  twoShared?: FanoutResult;
   large?: FanoutResult;
   /** The bare limit: the pipeline's message, pre-built, through a plain nodemailer pool. */
   bare?: BareSendResult;
@@ -125,7 +128,29 @@ export function fanoutRows(f: FanoutFigures, largeReaders: number): Row[] {
       note: `each worker ${conn}; CPU: ${describeCores(two.cpu)}` + (problem ? `; DELIVERY PROBLEM: ${problem}` : ''),
     });
   }
+  if (f.twoShared) rows.push(sharedConnectionsRow(f, f.twoShared));
   return rows;
+}
+
+/** The machine's two workers against the bare sender, with the same connection count in all. */
+function sharedConnectionsRow(f: FanoutFigures, shared: FanoutResult): Row {
+  const problem = delivered(shared);
+  const r = ratio(shared.messagesPerSecond, f.bare?.messagesPerSecond);
+  const each = Math.max(1, Math.floor(f.concurrency / 2));
+  return {
+    id: 'fanout.machine',
+    measurement: `Fan-out, ${n(f.readers)} readers, 2 workers, ${each * 2} connections in all`,
+    value: shared.messagesPerSecond,
+    baseline: f.bare?.messagesPerSecond ?? null,
+    unit: 'msg/s',
+    ratio: r,
+    target: '≥ 0.8× bare',
+    verdict: problem ? 'FAIL' : atLeast(r, 0.8),
+    note:
+      `one worker machine as deployed on ${cpus().length} cores: a worker process per core, each with ${each} SMTP ` +
+      `connections (the bare sender's ${f.concurrency} in all); CPU: ${describeCores(shared.cpu)}` +
+      (problem ? `; DELIVERY PROBLEM: ${problem}` : ''),
+  };
 }
 
 /** RSS of the first worker at a quarter, half, three quarters and the end of the sends. */

@@ -57,13 +57,18 @@ async function fanoutSuite(opts: Options, results: Results): Promise<void> {
   const sink = await Sink.start();
   try {
     const figures: FanoutFigures = { readers: opts.readers, concurrency: opts.concurrency, full: opts.full };
-    const run = async (readers: number, workers: number, label: string): Promise<FanoutResult | undefined> => {
+    const run = async (
+      readers: number,
+      workers: number,
+      label: string,
+      concurrency = opts.concurrency,
+    ): Promise<FanoutResult | undefined> => {
       log(`fan-out: ${readers.toLocaleString('en-GB')} readers, ${workers} worker(s)`);
       try {
         const r = await runFanout(sink, {
           readers,
           workers,
-          concurrency: opts.concurrency,
+          concurrency,
           profile: opts.profile,
           label,
         });
@@ -101,6 +106,8 @@ async function fanoutSuite(opts: Options, results: Results): Promise<void> {
     );
 
     figures.two = await run(opts.readers, 2, `${opts.readers}x2`);
+    // One worker machine as deployed on 2 cores: a worker process per core, the bare sender's connection count split between them.
+    figures.twoShared = await run(opts.readers, 2, `${opts.readers}x2-shared`, Math.max(1, Math.floor(opts.concurrency / 2)));
     if (opts.full) figures.large = await run(opts.largeReaders, 1, `${opts.largeReaders}x1`);
     results.rows.push(...fanoutRows(figures, opts.largeReaders));
   } finally {
