@@ -97,12 +97,20 @@ async function fanoutSuite(opts: Options, results: Results): Promise<void> {
       const count = Math.min(opts.readers, opts.full ? 20_000 : 10_000);
       figures.bareComposed = await bareSend(sink, { parts: sample.parts }, count, opts.concurrency);
     }
-    results.details.bare = { raw: figures.bare, composed: figures.bareComposed, source: figures.baselineSource };
+    // The machine's bare limit, to set against its two workers: a sender process per core, the connections split.
+    figures.bareMachine = await bareSend(sink, { raw }, opts.readers, opts.concurrency, 2);
+    results.details.bare = {
+      raw: figures.bare,
+      composed: figures.bareComposed,
+      machine: figures.bareMachine,
+      source: figures.baselineSource,
+    };
     log(
       `bare limit: ${Math.round(figures.bare.messagesPerSecond)} msg/s` +
         (figures.bareComposed
           ? `; ${Math.round(figures.bareComposed.messagesPerSecond)} msg/s composing each message`
-          : ''),
+          : '') +
+        `; 2 sender processes: ${Math.round(figures.bareMachine.messagesPerSecond)} msg/s`,
     );
 
     figures.two = await run(opts.readers, 2, `${opts.readers}x2`);

@@ -10,43 +10,56 @@ export interface BareSendResult {
   cpu: CpuWindow;
 }
 
-/**
- * Sends `count` copies of `raw` through bench/procs/bare-sender.ts (its own process) to the
- * sink, timed from the send command to the last message the sink accepted.
- */
 export type PreRendered =
   { raw: Buffer } | { parts: { subject: string; html: string; text: string; headers: Record<string, string> } };
 
+/**
+ * Sends `count` copies of `raw` through bench/procs/bare-sender.ts to the sink, timed from
+ * the send command to the last message the sink accepted. `processes` > 1 splits the
+ * messages and the connections between that many senders, each its own process.
+ */
 export async function bareSend(
   sink: Sink,
   message: PreRendered,
   count: number,
   concurrency: number,
+  processes = 1,
 ): Promise<BareSendResult> {
-  const sender = forkProc('bare-sender', 'bench/procs/bare-sender.ts');
+  const senders = Array.from({ length: processes }, (_, i) => forkProc(`bare-sender-${i + 1}`, 'bench/procs/bare-sender.ts'));
   try {
-    await new Promise<void>((resolve, reject) => {
-      sender.proc.once('message', () => resolve());
-      sender.proc.once('exit', (code) => reject(new Error(`bare sender exited (${code})\n${sender.tail()}`)));
-    });
+    await Promise.all(
+      senders.map(
+        (sender) =>
+          new Promise<void>((resolve, reject) => {
+            sender.proc.once('message', () => resolve());
+            sender.proc.once('exit', (code) => reject(new Error(`bare sender exited (${code})\n${sender.tail()}`)));
+          }),
+      ),
+    );
     await sink.reset();
     const cpu = new CpuMeter();
     cpu.start();
     const startedAt = Date.now();
-    const reply = await request<{ sent: number; failed: number; firstError?: string }>(
-      sender,
-      'send',
-      {
-        port: sink.port,
-        count,
-        concurrency,
-        ...('raw' in message ? { raw: message.raw.toString('latin1') } : { parts: message.parts }),
-      },
-      30 * 60_000,
+    const payload = 'raw' in message ? { raw: message.raw.toString('latin1') } : { parts: message.parts };
+    const replies = await Promise.all(
+      senders.map((sender, i) =>
+        request<{ sent: number; failed: number; firstError?: string }>(
+          sender,
+          'send',
+          {
+            port: sink.port,
+            count: share(count, processes, i),
+            concurrency: Math.max(1, share(concurrency, processes, i)),
+            ...payload,
+          },
+          30 * 60_000,
+        ),
+      ),
     );
-    if (reply.failed) throw new Error(`bare sender: ${reply.failed} sends failed: ${reply.firstError}`);
+    const failed = replies.find((r) => r.failed);
+    if (failed) throw new Error(`bare sender: ${failed.failed} sends failed: ${failed.firstError}`);
     const stats = await sink.waitForCount(count, 30_000);
-    const window = cpu.stop({ sender: [sender.proc.pid!], sink: [sink.pid!], bench: [process.pid] });
+    const window = cpu.stop({ sender: senders.map((s) => s.proc.pid!), sink: [sink.pid!], bench: [process.pid] });
     const elapsedMs = stats.lastAt - startedAt;
     return {
       count,
@@ -56,8 +69,13 @@ export async function bareSend(
       cpu: window,
     };
   } finally {
-    await stop(sender);
+    await Promise.all(senders.map((s) => stop(s)));
   }
+}
+
+/** The i-th of `parts` near-equal shares of `total`. */
+function share(total: number, parts: number, i: number): number {
+  return Math.floor(total / parts) + (i < total % parts ? 1 : 0);
 }
 
 /** A stand-in digest of about `size` bytes, used only when no real issue is available to copy. */
