@@ -115,7 +115,12 @@ async function fanoutSuite(opts: Options, results: Results): Promise<void> {
 
     figures.two = await run(opts.readers, 2, `${opts.readers}x2`);
     // One worker machine as deployed on 2 cores: a worker process per core, the bare sender's connection count split between them.
-    figures.twoShared = await run(opts.readers, 2, `${opts.readers}x2-shared`, Math.max(1, Math.floor(opts.concurrency / 2)));
+    figures.twoShared = await run(
+      opts.readers,
+      2,
+      `${opts.readers}x2-shared`,
+      Math.max(1, Math.floor(opts.concurrency / 2)),
+    );
     if (opts.full) figures.large = await run(opts.largeReaders, 1, `${opts.largeReaders}x1`);
     results.rows.push(...fanoutRows(figures, opts.largeReaders));
   } finally {

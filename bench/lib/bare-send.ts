@@ -25,7 +25,9 @@ export async function bareSend(
   concurrency: number,
   processes = 1,
 ): Promise<BareSendResult> {
-  const senders = Array.from({ length: processes }, (_, i) => forkProc(`bare-sender-${i + 1}`, 'bench/procs/bare-sender.ts'));
+  const senders = Array.from({ length: processes }, (_, i) =>
+    forkProc(`bare-sender-${i + 1}`, 'bench/procs/bare-sender.ts'),
+  );
   try {
     await Promise.all(
       senders.map(

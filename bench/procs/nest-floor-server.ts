@@ -31,7 +31,14 @@ async function main(): Promise<void> {
   const app = await NestFactory.create(FloorModule, { logger: false });
   await app.listen(0, '127.0.0.1');
   process.send!({ type: 'ready', port: (app.getHttpServer().address() as AddressInfo).port });
-  process.on('SIGTERM', () => void app.close().then(() => pool.end()).then(() => process.exit(0)));
+  process.on(
+    'SIGTERM',
+    () =>
+      void app
+        .close()
+        .then(() => pool.end())
+        .then(() => process.exit(0)),
+  );
 }
 
 process.on('disconnect', () => process.exit(0));

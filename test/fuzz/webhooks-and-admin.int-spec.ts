@@ -74,21 +74,27 @@ describe('fuzz: webhooks, privacy and admin endpoints never answer 5xx', () => {
 
   it('accepted events never store the address, even when the reason quotes it', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.emailAddress(), hostileString, async (email, noise) => {
-        const reason = `550 5.1.1 <${email}> ${noise.slice(0, 500)}`;
-        const res = await postWebhook(
-          api.baseUrl,
-          { type: 'hard_bounce', email, at: new Date().toISOString(), reason },
-          SECRET,
-        );
-        expect(res.status).toBe(200);
-        const rows = await db.query(`SELECT reason FROM email_events UNION ALL SELECT detail FROM suppressions`);
-        const stored = rows
-          .map((r: { reason: string | null }) => r.reason ?? '')
-          .join('\n')
-          .toLowerCase();
-        expect(stored).not.toContain(email.toLowerCase());
-      }),
+      // Masks are "x***@domain": an address whose local part is only asterisks ("*@b.cd") reads the
+      // same as its own mask, so the text would "contain" it however it was masked.
+      fc.asyncProperty(
+        fc.emailAddress().filter((e) => !/^\*+@/.test(e)),
+        hostileString,
+        async (email, noise) => {
+          const reason = `550 5.1.1 <${email}> ${noise.slice(0, 500)}`;
+          const res = await postWebhook(
+            api.baseUrl,
+            { type: 'hard_bounce', email, at: new Date().toISOString(), reason },
+            SECRET,
+          );
+          expect(res.status).toBe(200);
+          const rows = await db.query(`SELECT reason FROM email_events UNION ALL SELECT detail FROM suppressions`);
+          const stored = rows
+            .map((r: { reason: string | null }) => r.reason ?? '')
+            .join('\n')
+            .toLowerCase();
+          expect(stored).not.toContain(email.toLowerCase());
+        },
+      ),
       { numRuns: 60 },
     );
   });

@@ -59,6 +59,19 @@ describe('MailRenderer', () => {
     },
   );
 
+  it('sends minified HTML that keeps Outlook conditional comments, placeholders and the text part', async () => {
+    const mail = await renderer.compile('welcome', TEMPLATE_DATA.welcome, { subject: 'Minified' });
+    // MJML's own output puts every nested table on an indented line of its own; minified, the
+    // body is one line with single spaces between tags (the head's Outlook-only block is left alone).
+    const body = mail.html.slice(mail.html.indexOf('<body'));
+    expect(body).not.toContain('\n');
+    expect(body).not.toMatch(/>\s{2,}</);
+    expect(mail.html).toContain('<!--[if mso | IE]>');
+    expect(mail.html).toContain('href="%%unsubscribeUrl%%"');
+    expect(mail.text).toContain('Morning Briefing');
+    expect(mail.text).toContain(config.postalAddress);
+  });
+
   it('throws on a template MJML rejects at strict validation', async () => {
     const broken = '<mjml><mj-body><mj-section><mj-text>text outside a column</mj-text></mj-section></mj-body></mjml>';
     await expect(renderer.compileSource(broken, {}, { subject: 'x' })).rejects.toThrow(
