@@ -12,6 +12,7 @@ import { ConfirmationRequeueService } from './maintenance/confirmation-requeue.s
 import { ActiveNewsletterCache } from './newsletters/active-newsletter-cache';
 import { NewslettersService } from './newsletters/newsletters.service';
 import { SubscriberRecords } from './subscribers/subscriber-records.service';
+import { SignUpWriter } from './subscribers/sign-up-writer';
 import { SubscriptionService } from './subscribers/subscription.service';
 
 /** Reader flows, newsletters, consent ledger, imports and purges. */
@@ -20,6 +21,7 @@ const READER_SERVICES = [
   ActiveNewsletterCache,
   ConsentLedger,
   FormTokenService,
+  SignUpWriter,
   SubscriptionService,
   SubscriberRecords,
   SubscriberImportService,

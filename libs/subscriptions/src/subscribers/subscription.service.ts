@@ -14,10 +14,10 @@ import { NewslettersService } from '../newsletters/newsletters.service';
 import { toStoredEmail } from '../readers/reader-input';
 import { SuppressionService } from '../suppression/suppression.service';
 import { ALL_NEWSLETTERS, TokenService } from '../tokens/token.service';
-import { SignUpWriteResult, writeSignUp } from './sign-up.statement';
+import { SignUpWriteResult } from './sign-up.statement';
+import { SignUpWriter } from './sign-up-writer';
 
-/** An identical sign-up by the same reader within this time is a retry, not a new consent event. */
-export const SIGN_UP_RETRY_WINDOW_MS = 15 * 60 * 1000;
+export { SIGN_UP_RETRY_WINDOW_MS } from './sign-up.statement';
 
 /** The consent text a reader was shown: version and fingerprint, vouched for by the signed form token. */
 export interface ShownConsentRef {
@@ -76,6 +76,7 @@ export class SubscriptionService {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly signUps: SignUpWriter,
     private readonly newsletters: NewslettersService,
     private readonly catalog: ActiveNewsletterCache,
     private readonly ledger: ConsentLedger,
@@ -115,11 +116,11 @@ export class SubscriptionService {
     return 'pending_confirmation';
   }
 
-  /** Resolves the newsletters (UnknownNewsletterError) and writes the sign-up in one statement. */
+  /** Resolves the newsletters (UnknownNewsletterError) and writes the sign-up (one statement with those arriving together). */
   private async writeSignUp(email: string, request: SubscribeRequest): Promise<SignUpWriteResult> {
     const chosen = await this.catalog.resolve(request.newsletters);
     const consent = request.shownConsent ?? consentText(chosen.map((n) => n.name));
-    return writeSignUp(this.db, {
+    return this.signUps.write({
       email,
       name: request.name,
       newsletters: chosen,
@@ -133,7 +134,6 @@ export class SubscriptionService {
         meta: request.meta,
         details: { ...request.details, privacyNoticeVersion: PRIVACY_NOTICE.version },
       }),
-      retryWindowMs: SIGN_UP_RETRY_WINDOW_MS,
     });
   }
 
