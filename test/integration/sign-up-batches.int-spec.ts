@@ -1,6 +1,5 @@
 import { DataSource } from 'typeorm';
-import { SuppressionService } from '@app/subscriptions';
-import { SignUpWriter } from '../../libs/subscriptions/src/subscribers/sign-up-writer';
+import { SignUpWriter, SuppressionService } from '@app/subscriptions';
 import { RunningApi, startApi } from '../helpers/api-app';
 import { createTestEnv, TestEnv } from '../helpers/test-env';
 import { createNewsletter } from '../e2e/subscriptions-helpers';

@@ -17,6 +17,7 @@ export * from './readers/reader-input';
 export * from './newsletters/newsletter-rules';
 export * from './newsletters/newsletters.service';
 export * from './subscribers/subscription.service';
+export * from './subscribers/sign-up-writer';
 export * from './subscribers/subscriber-records.service';
 export * from './import/import-sources';
 export * from './import/subscriber-import.service';
