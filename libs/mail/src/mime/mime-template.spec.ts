@@ -171,6 +171,19 @@ describe('MimeTemplate encoding', () => {
     },
   );
 
+  it('gives each reader their own values when readers in a row share some (values kept encoded between messages)', async () => {
+    const shared = 'You might also like: Evening Post, Weekend Review';
+    const readers = ['Hi Ann,', 'Hi Bob,', 'Hi Ann,', 'Hi Cy,', 'Hi Bob,'].map((greeting, i) =>
+      reader(recipient(`r${i}@example.net`), greeting, i === 3 ? 'Something else' : shared),
+    );
+    for (const r of readers) {
+      const parsed = await simpleParser(template.prepare(r).raw);
+      const expected = COMPILED.personalise(r.values, r.trustedHtml);
+      expect(parsed.text).toBe(expected.text.replace(/\r\n?/g, '\n'));
+      expect(parsed.html).toBe(expected.html.replace(/\r\n?/g, '\n'));
+    }
+  });
+
   it('keeps every body line within 76 characters and ends lines with CRLF only', () => {
     for (const value of awkward) {
       const { raw } = template.prepare(reader(recipient('r@example.net'), value, value));

@@ -53,6 +53,8 @@ const OWN_HEADERS = new Set([
   'content-type',
   'content-transfer-encoding',
 ]);
+/** Values kept encoded for the whole issue (see MimeTemplate.encodedValue). */
+const MAX_REPEATED_VALUES = 64;
 /** Every QP piece ends with a soft line break ("="), so its lines keep one column for it. */
 const QP_PIECE_LINE = 75;
 /** Nodemailer's own header encoding (punycode, RFC 2047 encoded-words, quoting), so both send paths agree. */
@@ -90,6 +92,10 @@ export class MimeTemplate {
   private readonly subject: SplitTemplate;
   /** Everything after the per-reader headers: static buffers and the slots between them. */
   private readonly body: Array<Buffer | Slot> = [];
+  /** Values that repeat from reader to reader (a recommendations block), encoded once: see encodedValue. */
+  private readonly repeatedValues = new Map<string, Buffer>();
+  /** The previous message's encoded values: a value seen again in the next message is a repeat. */
+  private previousValues = new Map<string, Buffer>();
 
   constructor(
     private readonly compiled: CompiledMail,
@@ -115,15 +121,34 @@ export class MimeTemplate {
       `Message-ID: ${reader.messageId}\r\n` +
       extraHeaders(reader.headers);
     const chunks: Buffer[] = [Buffer.from(head, 'utf8')];
+    const encoded = new Map<string, Buffer>();
     let length = chunks[0].length;
     for (const segment of this.body) {
-      const chunk = Buffer.isBuffer(segment)
-        ? segment
-        : Buffer.from(qpPiece(values[segment.part][segment.key]), 'latin1');
+      const chunk = Buffer.isBuffer(segment) ? segment : this.encodedValue(values[segment.part][segment.key], encoded);
       chunks.push(chunk);
       length += chunk.length;
     }
+    this.previousValues = encoded;
     return { to, messageId: reader.messageId, raw: Buffer.concat(chunks, length) };
+  }
+
+  /**
+   * A reader's value as quoted-printable, `encoded` holding this message's values so far.
+   * Encoding took a third of the time per message; but a link or a greeting appears in both
+   * parts, and a recommendations block is often the same for the next reader, so each is
+   * encoded once: per message, and per issue once seen in two messages in a row (a bounded
+   * number, so values unique to a reader never pile up).
+   */
+  private encodedValue(value: string, encoded: Map<string, Buffer>): Buffer {
+    let buffer = encoded.get(value) ?? this.repeatedValues.get(value);
+    if (buffer === undefined) {
+      buffer = this.previousValues.get(value);
+      if (buffer !== undefined && this.repeatedValues.size < MAX_REPEATED_VALUES)
+        this.repeatedValues.set(value, buffer);
+    }
+    buffer ??= Buffer.from(qpPiece(value), 'latin1');
+    encoded.set(value, buffer);
+    return buffer;
   }
 
   private buildBody(): void {
