@@ -97,8 +97,8 @@ async function fanoutSuite(opts: Options, results: Results): Promise<void> {
       const count = Math.min(opts.readers, opts.full ? 20_000 : 10_000);
       figures.bareComposed = await bareSend(sink, { parts: sample.parts }, count, opts.concurrency);
     }
-    // The machine's bare limit, to set against its two workers: a sender process per core, the connections split.
-    figures.bareMachine = await bareSend(sink, { raw }, opts.readers, opts.concurrency, 2);
+    // Full mode: the machine's bare limit, to set against its two workers (a sender process per core, the connections split).
+    if (opts.full) figures.bareMachine = await bareSend(sink, { raw }, opts.readers, opts.concurrency, 2);
     results.details.bare = {
       raw: figures.bare,
       composed: figures.bareComposed,
@@ -110,17 +110,15 @@ async function fanoutSuite(opts: Options, results: Results): Promise<void> {
         (figures.bareComposed
           ? `; ${Math.round(figures.bareComposed.messagesPerSecond)} msg/s composing each message`
           : '') +
-        `; 2 sender processes: ${Math.round(figures.bareMachine.messagesPerSecond)} msg/s`,
+        (figures.bareMachine ? `; 2 sender processes: ${Math.round(figures.bareMachine.messagesPerSecond)} msg/s` : ''),
     );
 
     figures.two = await run(opts.readers, 2, `${opts.readers}x2`);
-    // One worker machine as deployed on 2 cores: a worker process per core, the bare sender's connection count split between them.
-    figures.twoShared = await run(
-      opts.readers,
-      2,
-      `${opts.readers}x2-shared`,
-      Math.max(1, Math.floor(opts.concurrency / 2)),
-    );
+    // Full mode: two workers with the bare senders' connections split between them (one worker machine as deployed).
+    if (opts.full) {
+      const each = Math.max(1, Math.floor(opts.concurrency / 2));
+      figures.twoShared = await run(opts.readers, 2, `${opts.readers}x2-shared`, each);
+    }
     if (opts.full) figures.large = await run(opts.largeReaders, 1, `${opts.largeReaders}x1`);
     results.rows.push(...fanoutRows(figures, opts.largeReaders));
   } finally {
