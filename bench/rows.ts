@@ -1,5 +1,5 @@
-import { cpus } from 'node:os';
 /** Turns each suite's figures into table rows with their targets (issue 7). */
+import { cpus } from 'node:os';
 import { BareSendResult } from './lib/bare-send';
 import { CpuWindow } from './lib/cpu';
 import { atLeast, atMost, both, ratio, Row } from './lib/report';
@@ -18,8 +18,10 @@ export interface FanoutFigures {
   large?: FanoutResult;
   /** The bare limit: the pipeline's message, pre-built, through a plain nodemailer pool. */
   bare?: BareSendResult;
-  /** The bare limit of the machine: two sender processes, the connections split between them. */
+  /** The bare limit of the machine: two sender processes, `sharedConnections` each. */
   bareMachine?: BareSendResult;
+  /** Connections per process when two workers (and two bare senders) share the machine (full mode). */
+  sharedConnections?: number;
   /** Reference: the same message composed by nodemailer from its parts, per message. */
   bareComposed?: BareSendResult;
   baselineSource?: string;
@@ -130,15 +132,14 @@ export function fanoutRows(f: FanoutFigures, largeReaders: number): Row[] {
       note: `each worker ${conn}; CPU: ${describeCores(two.cpu)}` + (problem ? `; DELIVERY PROBLEM: ${problem}` : ''),
     });
   }
-  if (f.twoShared) rows.push(sharedConnectionsRow(f, f.twoShared));
+  if (f.twoShared && f.sharedConnections) rows.push(sharedConnectionsRow(f, f.twoShared, f.sharedConnections));
   return rows;
 }
 
 /** The machine's two workers against its two bare senders, with the same connection count in all. */
-function sharedConnectionsRow(f: FanoutFigures, shared: FanoutResult): Row {
+function sharedConnectionsRow(f: FanoutFigures, shared: FanoutResult, each: number): Row {
   const problem = delivered(shared);
   const r = ratio(shared.messagesPerSecond, f.bareMachine?.messagesPerSecond);
-  const each = Math.max(1, Math.floor(f.concurrency / 2));
   return {
     id: 'fanout.machine',
     measurement: `Fan-out, ${n(f.readers)} readers, 2 workers, ${each * 2} connections in all`,

@@ -97,8 +97,12 @@ async function fanoutSuite(opts: Options, results: Results): Promise<void> {
       const count = Math.min(opts.readers, opts.full ? 20_000 : 10_000);
       figures.bareComposed = await bareSend(sink, { parts: sample.parts }, count, opts.concurrency);
     }
-    // Full mode: the machine's bare limit, to set against its two workers (a sender process per core, the connections split).
-    if (opts.full) figures.bareMachine = await bareSend(sink, { raw }, opts.readers, opts.concurrency, 2);
+    // Full mode: the machine's bare limit, to set against its two workers: a sender process per
+    // core, each with the connections one of those workers gets, so both sides have as many.
+    if (opts.full) {
+      figures.sharedConnections = Math.max(1, Math.floor(opts.concurrency / 2));
+      figures.bareMachine = await bareSend(sink, { raw }, opts.readers, figures.sharedConnections * 2, 2);
+    }
     results.details.bare = {
       raw: figures.bare,
       composed: figures.bareComposed,
@@ -115,10 +119,8 @@ async function fanoutSuite(opts: Options, results: Results): Promise<void> {
 
     figures.two = await run(opts.readers, 2, `${opts.readers}x2`);
     // Full mode: two workers with the bare senders' connections split between them (one worker machine as deployed).
-    if (opts.full) {
-      const each = Math.max(1, Math.floor(opts.concurrency / 2));
-      figures.twoShared = await run(opts.readers, 2, `${opts.readers}x2-shared`, each);
-    }
+    if (figures.sharedConnections)
+      figures.twoShared = await run(opts.readers, 2, `${opts.readers}x2-shared`, figures.sharedConnections);
     if (opts.full) figures.large = await run(opts.largeReaders, 1, `${opts.largeReaders}x1`);
     results.rows.push(...fanoutRows(figures, opts.largeReaders));
   } finally {
