@@ -82,10 +82,9 @@ describe('Transactional mails through the worker (real PostgreSQL, Redis and SMT
   async function waitForJob(id: string, state: 'completed' | 'failed'): Promise<Job> {
     const queue = jobs.queue(QueueName.transactional);
     const job = await waitFor<Job | null>(
-      async () => {
-        const job = await queue.getJob(id);
-        return job && (await job.getState()) === state ? job : null;
-      },
+      // State first, then the job: a job read while still active and checked after it
+      // finished would carry the attempt count and result of before the finish.
+      async () => ((await queue.getJobState(id)) === state ? ((await queue.getJob(id)) ?? null) : null),
       20000,
       `job ${id} ${state}`,
     );
