@@ -1,6 +1,6 @@
 import { articleHtmlToText } from '../text/article-html';
 import { splitSentences, wordCount } from './sentences';
-import { articleSummary, summarise } from './summarise';
+import { articleSummary, MAX_RANKED_SENTENCES, summarise } from './summarise';
 
 const SANCTIONS_TITLE = 'Ministers agree new sanctions package as ceasefire talks stall';
 const SANCTIONS_HTML = `
@@ -98,6 +98,25 @@ describe('summarise', () => {
     expect(wordCount(summary)).toBeLessThanOrEqual(60);
     expect(summary.endsWith('.')).toBe(true);
     expect(long + ' The plan was approved on Tuesday.').toContain(splitSentences(summary)[0]);
+  });
+
+  it('ranks only the opening sentences of a very long article', () => {
+    // Filler sentences share no word with each other or the title; the story the title names
+    // comes after them, where ranking it would mean comparing hundreds of sentences pairwise.
+    const word = (n: number) => [...n.toString(26)].map((d) => String.fromCharCode(97 + parseInt(d, 26))).join('');
+    const filler = Array.from({ length: MAX_RANKED_SENTENCES + 50 }, (_, i) => {
+      const words = Array.from({ length: 6 }, (_, k) => `${word(i * 6 + k + 700)}x`);
+      return `Q${words.join(' ')}.`;
+    });
+    const story = Array.from(
+      { length: 20 },
+      (_, i) => `River flood defences failed overnight in ${i + 2} northern valley towns, officials said.`,
+    );
+    const title = 'River flood defences fail in northern valley towns';
+    const summary = summarise(title, [...filler, ...story].join('\n\n'));
+    expect(summary).not.toBe('');
+    expect(summary).not.toContain('River flood');
+    expect(filler.slice(0, MAX_RANKED_SENTENCES).join(' ')).toContain(splitSentences(summary)[0]);
   });
 
   it('returns nothing rather than boilerplate when there is no story text', () => {

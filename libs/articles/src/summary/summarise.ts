@@ -16,6 +16,13 @@ const ITERATIONS = 40;
 /** Two sentences more similar than this say the same thing: the summary keeps one. */
 const REDUNDANCY = 0.5;
 const MIN_WORDS = 5;
+/**
+ * Only the article's first candidate sentences are ranked: the graph compares every sentence
+ * with every other, so its cost grows with the square of their number (a 2-million-character
+ * body, the most ingestion accepts, took minutes of CPU and about 2 GB). The ranking favours
+ * the lead anyway; a summary rarely comes from beyond the first few dozen sentences.
+ */
+export const MAX_RANKED_SENTENCES = 200;
 
 interface Candidate {
   text: string;
@@ -72,6 +79,7 @@ export function summarise(title: string, text: string, options: SummaryOptions =
 function candidateSentences(text: string, maxWords: number): Candidate[] {
   const out: Candidate[] = [];
   for (const paragraph of storyParagraphs(text)) {
+    if (out.length >= MAX_RANKED_SENTENCES) break;
     // List items and headings (no closing punctuation) are not prose.
     if (/^[\u2022*\u2013-]\s/.test(paragraph)) continue;
     for (const sentence of splitSentences(paragraph)) {
@@ -81,6 +89,7 @@ function candidateSentences(text: string, maxWords: number): Candidate[] {
       if (!/^["'\u201c\u2018(]*[A-Z0-9]/.test(sentence)) continue;
       if (isBoilerplateSentence(sentence)) continue;
       out.push({ text: sentence, words, vector: termCounts(sentence) });
+      if (out.length >= MAX_RANKED_SENTENCES) return out;
     }
   }
   return out;
