@@ -97,7 +97,7 @@ export class DigestRenderer {
         related: a.related,
       })),
     };
-    return this.mail.compile(DIGEST_TEMPLATE, data, { subject: SUBJECT_TEMPLATE });
+    return this.mail.compileOnce(DIGEST_TEMPLATE, data, { subject: SUBJECT_TEMPLATE });
   }
 
   personalise(compiled: CompiledMail, reader: DigestReader): RenderedMail {

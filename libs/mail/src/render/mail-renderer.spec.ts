@@ -107,6 +107,13 @@ describe('MailRenderer', () => {
     const b = renderer.compile('data-export', TEMPLATE_DATA['data-export'], { subject: 'Export' });
     expect(await a).toBe(await b);
   });
+
+  it('keeps nothing of a mail compiled once: the same input is compiled again', async () => {
+    const a = await renderer.compileOnce('data-export', TEMPLATE_DATA['data-export'], { subject: 'Export' });
+    const b = await renderer.compileOnce('data-export', TEMPLATE_DATA['data-export'], { subject: 'Export' });
+    expect(b).not.toBe(a);
+    expect(b).toEqual(a);
+  });
 });
 
 describe('CompiledMail.personalise', () => {

@@ -60,7 +60,7 @@ export class MailRenderer {
     this.registerPartials(join(MAIL_TEMPLATES_DIR, 'partials'));
   }
 
-  /** Compiles templates/<template>.mjml with `data` (cached per identical input). */
+  /** Compiles templates/<template>.mjml with `data` (cached per identical input: for mails sent again and again). */
   compile(template: string, data: Record<string, unknown>, options: CompileOptions): Promise<CompiledMail> {
     const key = JSON.stringify([template, options.subject, data]);
     let result = this.compiled.get(key);
@@ -71,6 +71,14 @@ export class MailRenderer {
       this.compiled.set(key, result);
     }
     return result;
+  }
+
+  /**
+   * Compiles templates/<template>.mjml for a mail made once, such as an issue: not kept, since
+   * its data (the issue's articles) never comes again, and each kept issue held about 1 MB.
+   */
+  compileOnce(template: string, data: Record<string, unknown>, options: CompileOptions): Promise<CompiledMail> {
+    return this.compileSource(this.templateSource(template), data, options);
   }
 
   /** Compiles MJML+Handlebars source directly (no cache); throws on any Handlebars or MJML error. */
