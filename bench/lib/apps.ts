@@ -102,10 +102,15 @@ export interface WorkerProcess {
 /**
  * The real worker from dist/, as `npm run start:worker` runs it. With `profile`, a preloaded
  * hook CPU-profiles it; call writeProfile() before stop() to get the .cpuprofile file.
+ * `extraNodeArgs` go after the worker's own flags (e.g. --trace-gc to follow its heap).
  */
-export async function startWorker(env: Record<string, string>, profile?: ProfileOptions): Promise<WorkerProcess> {
+export async function startWorker(
+  env: Record<string, string>,
+  profile?: ProfileOptions,
+  extraNodeArgs: string[] = [],
+): Promise<WorkerProcess> {
   const p = profiling(profile);
-  const nodeArgs = [...workerNodeFlags(), ...p.nodeArgs];
+  const nodeArgs = [...workerNodeFlags(), ...extraNodeArgs, ...p.nodeArgs];
   const child = startNode('worker', `${dist()}/apps/worker/src/main.js`, { ...env, ...p.env }, nodeArgs, !!profile);
   await waitForOutput(child, /worker started/i);
   const pid = child.proc.pid!;
@@ -122,7 +127,7 @@ export async function startWorker(env: Record<string, string>, profile?: Profile
  * The node flags of package.json's start:worker (heap sizing), so the bench measures the
  * worker as deployed; BENCH_WORKER_FLAGS (space-separated, may be empty) replaces them.
  */
-function workerNodeFlags(): string[] {
+export function workerNodeFlags(): string[] {
   const override = process.env.BENCH_WORKER_FLAGS;
   if (override !== undefined) return override.split(/\s+/).filter(Boolean);
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
