@@ -61,20 +61,7 @@ export function fanoutRows(f: FanoutFigures, largeReaders: number): Row[] {
         `(CPU: ${bare ? describeCores(bare.cpu) : '—'}); pipeline messages average ${n(one.bytesPerMessage)} B` +
         (problem ? `; DELIVERY PROBLEM: ${problem}` : ''),
     });
-    rows.push({
-      id: 'fanout.rate',
-      measurement: `Fan-out end to end, ${n(f.readers)} readers`,
-      value: one.messagesPerSecond,
-      unit: 'msg/s',
-      target: '≥ 1,000 msg/s at 100,000',
-      verdict: f.readers >= 100_000 ? atLeast(one.messagesPerSecond, 1000) : 'info',
-      note:
-        `${(one.elapsedMs / 1000).toFixed(1)} s from POST to last message accepted (first after ` +
-        `${((one.firstMessageMs ?? NaN) / 1000).toFixed(1)} s); CPU during the run: ` +
-        describeCores(one.cpu) +
-        (f.readers < 100_000 ? '; the target is set at 100,000 readers: run --full' : '') +
-        (one.articlesVia === 'sql' ? '; articles seeded by SQL (POST /admin/articles unavailable)' : ''),
-    });
+    rows.push(endToEndRow(f, one));
   }
   if (bareComposed) {
     rows.push({
@@ -134,6 +121,31 @@ export function fanoutRows(f: FanoutFigures, largeReaders: number): Row[] {
   }
   if (f.twoShared && f.sharedConnections) rows.push(sharedConnectionsRow(f, f.twoShared, f.sharedConnections));
   return rows;
+}
+
+/**
+ * The machine's rate, from POST to the last message: the target speaks of one worker *machine*,
+ * so the faster of its deployments measured here (one worker, or a worker process per core).
+ */
+function endToEndRow(f: FanoutFigures, one: FanoutResult): Row {
+  const two = f.two && !delivered(f.two) ? f.two : undefined;
+  const best = two && two.messagesPerSecond > one.messagesPerSecond ? two : one;
+  const deployment = best === one ? '1 worker' : `2 workers, ${f.concurrency} SMTP connections each`;
+  return {
+    id: 'fanout.rate',
+    measurement: `Fan-out end to end, ${n(f.readers)} readers, the machine's best (${best === one ? '1 worker' : '2 workers'})`,
+    value: best.messagesPerSecond,
+    unit: 'msg/s',
+    target: '≥ 1,000 msg/s at 100,000',
+    verdict: f.readers >= 100_000 ? atLeast(best.messagesPerSecond, 1000) : 'info',
+    note:
+      `${deployment}: ${(best.elapsedMs / 1000).toFixed(1)} s from POST to last message accepted (first after ` +
+      `${((best.firstMessageMs ?? NaN) / 1000).toFixed(1)} s); CPU during the run: ` +
+      describeCores(best.cpu) +
+      (two ? `; 1 worker: ${n(Math.round(one.messagesPerSecond))} msg/s` : '') +
+      (f.readers < 100_000 ? '; the target is set at 100,000 readers: run --full' : '') +
+      (best.articlesVia === 'sql' ? '; articles seeded by SQL (POST /admin/articles unavailable)' : ''),
+  };
 }
 
 /** The machine's two workers against its two bare senders, with the same connection count in all. */
