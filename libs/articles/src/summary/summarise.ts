@@ -20,7 +20,7 @@ const MIN_WORDS = 5;
  * Only the article's first candidate sentences are ranked: the graph compares every sentence
  * with every other, so its cost grows with the square of their number (a 2-million-character
  * body, the most ingestion accepts, took minutes of CPU and about 2 GB). The ranking favours
- * the lead anyway; a summary rarely comes from beyond the first few dozen sentences.
+ * the lead anyway: its prior falls with a sentence's position.
  */
 export const MAX_RANKED_SENTENCES = 200;
 
@@ -79,7 +79,6 @@ export function summarise(title: string, text: string, options: SummaryOptions =
 function candidateSentences(text: string, maxWords: number): Candidate[] {
   const out: Candidate[] = [];
   for (const paragraph of storyParagraphs(text)) {
-    if (out.length >= MAX_RANKED_SENTENCES) break;
     // List items and headings (no closing punctuation) are not prose.
     if (/^[\u2022*\u2013-]\s/.test(paragraph)) continue;
     for (const sentence of splitSentences(paragraph)) {
