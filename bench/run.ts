@@ -5,6 +5,7 @@
  */
 import { loadavg } from 'node:os';
 import { basename } from 'node:path';
+import { workerNodeFlags } from './lib/apps';
 import { bareSend, syntheticMessage } from './lib/bare-send';
 import { killAllChildren } from './lib/children';
 import { CpuWindow } from './lib/cpu';
@@ -161,12 +162,16 @@ async function main(): Promise<void> {
     startedAt: new Date().toISOString(),
     mode: opts.full ? 'full' : 'quick',
     machine: machine(),
-    settings: { ...opts },
+    // The worker's node flags (heap sizing) change its memory figures: recorded with them.
+    settings: { ...opts, workerNodeFlags: workerNodeFlags() },
     rows: [],
     errors: [],
     details: {},
   };
-  log(`mode ${results.mode}; ${results.machine.cpus} × ${results.machine.cpuModel}; load ${loadavg()[0].toFixed(2)}`);
+  log(
+    `mode ${results.mode}; ${results.machine.cpus} × ${results.machine.cpuModel}; load ${loadavg()[0].toFixed(2)}; ` +
+      `worker node flags: ${workerNodeFlags().join(' ') || 'none'}`,
+  );
   const guarded = async (suite: Suite, fn: () => Promise<void>) => {
     if (!opts.suites.includes(suite)) return;
     try {
