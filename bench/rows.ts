@@ -216,12 +216,31 @@ export function personaliseRows(r: PersonaliseResult): Row[] {
   ];
 }
 
+/** The bare server's INSERT as the one route of a minimal Nest app on `platform`: the stack's own cost. */
+function nestFloorRow(id: string, platform: 'express' | 'fastify', floor: LoadResult, bare: LoadResult): Row {
+  return {
+    id,
+    measurement: `Subscribe baseline in a minimal Nest app on ${platform}`,
+    value: floor.requestsPerSecond,
+    baseline: bare.requestsPerSecond,
+    unit: 'req/s',
+    ratio: ratio(floor.requestsPerSecond, bare.requestsPerSecond),
+    verdict: 'info',
+    note:
+      `the bare server's one INSERT … ON CONFLICT as a route of a minimal NestJS app (${platform}, no middleware, ` +
+      `no validation, no logging)` +
+      (platform === 'express' ? ": the fixed stack's own cost, on the API's platform" : ': the API is not on fastify') +
+      `; p50 ${floor.p50Ms} ms, p99 ${floor.p99Ms} ms; ${n(floor.storedSubscribers)} readers stored`,
+  };
+}
+
 export function subscribeRows(r: SubscribeResult, full: boolean): Row[] {
   const duration = `${r.seconds} s, ${r.connections} connections` + (full ? '' : ' (quick: 10 s; --full runs 20 s)');
   const loads: Array<[string, LoadResult]> = [
     ['API', r.api],
     ['bare', r.bare],
     ['Nest floor', r.nestFloor],
+    ['Nest fastify floor', r.nestFastifyFloor],
   ];
   const problems = loads
     .map(([name, x]) => (x.non2xx || x.errors ? `${name}: ${x.non2xx} non-2xx, ${x.errors} errors` : ''))
@@ -255,19 +274,8 @@ export function subscribeRows(r: SubscribeResult, full: boolean): Row[] {
         `Redis work (${n(r.httpFloor.storedSubscribers)} readers stored: must be 0); p50 ${r.httpFloor.p50Ms} ms, ` +
         `p99 ${r.httpFloor.p99Ms} ms; API ${r.httpFloor.cpu.cores.api?.toFixed(2) ?? '?'} cores`,
     },
-    {
-      id: 'subscribe.nest_floor',
-      measurement: 'Subscribe baseline in a minimal Nest app',
-      value: r.nestFloor.requestsPerSecond,
-      baseline: r.bare.requestsPerSecond,
-      unit: 'req/s',
-      ratio: ratio(r.nestFloor.requestsPerSecond, r.bare.requestsPerSecond),
-      verdict: 'info',
-      note:
-        "the bare server's one INSERT … ON CONFLICT as a route of a minimal NestJS app (express, no middleware, " +
-        `no validation, no logging): the fixed stack's own cost; p50 ${r.nestFloor.p50Ms} ms, p99 ${r.nestFloor.p99Ms} ms` +
-        `; ${n(r.nestFloor.storedSubscribers)} readers stored`,
-    },
+    nestFloorRow('subscribe.nest_floor', 'express', r.nestFloor, r.bare),
+    nestFloorRow('subscribe.nest_fastify_floor', 'fastify', r.nestFastifyFloor, r.bare),
     {
       id: 'subscribe.p50',
       measurement: 'Subscribe API latency p50',

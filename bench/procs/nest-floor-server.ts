@@ -1,11 +1,13 @@
 /**
  * Nest's own floor for the subscribe baseline: the bare server's one INSERT … ON CONFLICT,
- * answered from a minimal NestJS app on the same platform as the API (express, Nest's
- * body parser) with no middleware, pipes, guards or logging.
+ * answered from a minimal NestJS app with no middleware, pipes, guards or logging, on the
+ * API's platform (express, Nest's body parser) or, with NEST_FLOOR_PLATFORM=fastify, on
+ * @nestjs/platform-fastify: what the HTTP platform itself costs.
  */
 import 'reflect-metadata';
 import { Body, Controller, HttpCode, Module, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { AddressInfo } from 'node:net';
 import { Pool } from 'pg';
 
@@ -28,7 +30,10 @@ class FloorController {
 class FloorModule {}
 
 async function main(): Promise<void> {
-  const app = await NestFactory.create(FloorModule, { logger: false });
+  const app =
+    process.env.NEST_FLOOR_PLATFORM === 'fastify'
+      ? await NestFactory.create(FloorModule, new FastifyAdapter(), { logger: false })
+      : await NestFactory.create(FloorModule, { logger: false });
   await app.listen(0, '127.0.0.1');
   process.send!({ type: 'ready', port: (app.getHttpServer().address() as AddressInfo).port });
   process.on(

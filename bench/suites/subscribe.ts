@@ -36,6 +36,8 @@ export interface SubscribeResult {
    * what the fixed stack costs before any of the product's own work.
    */
   nestFloor: LoadResult;
+  /** The same minimal app on @nestjs/platform-fastify instead of express. */
+  nestFastifyFloor: LoadResult;
   /** CPU profile of the API during the load (--profile). */
   profile?: string;
 }
@@ -141,10 +143,13 @@ export async function runSubscribe(opts: {
       await api.stop();
     }
 
-    const server = (script: string, label: string, tag: string) =>
-      measureServer(script, label, tag, penv.databaseUrl, opts, countSubscribers);
+    const server = (script: string, label: string, tag: string, env: Record<string, string> = {}) =>
+      measureServer(script, label, tag, { DATABASE_URL: penv.databaseUrl, ...env }, opts, countSubscribers);
     const bareResult = await server('bench/procs/bare-subscribe-server.ts', 'bare', 'bare');
     const nestFloor = await server('bench/procs/nest-floor-server.ts', 'Nest floor', 'nest');
+    const nestFastifyFloor = await server('bench/procs/nest-floor-server.ts', 'Nest fastify floor', 'fastify', {
+      NEST_FLOOR_PLATFORM: 'fastify',
+    });
     return {
       seconds: opts.seconds,
       connections: opts.connections,
@@ -152,6 +157,7 @@ export async function runSubscribe(opts: {
       httpFloor,
       bare: bareResult,
       nestFloor,
+      nestFastifyFloor,
       profile,
     };
   } finally {
@@ -164,11 +170,11 @@ async function measureServer(
   script: string,
   label: string,
   tag: string,
-  databaseUrl: string,
+  env: Record<string, string>,
   opts: { seconds: number; connections: number },
   countSubscribers: (tag: string) => Promise<number>,
 ): Promise<LoadResult> {
-  const child = forkProc(label, script, { DATABASE_URL: databaseUrl });
+  const child = forkProc(label, script, env);
   try {
     const port = await new Promise<number>((resolve, reject) => {
       child.proc.once('message', (m: { port: number }) => resolve(m.port));
