@@ -4,3 +4,4 @@ export * from './clock';
 export * from './ids';
 export * from './periodic-task';
 export * from './coalescer';
+export * from './weighted-semaphore';

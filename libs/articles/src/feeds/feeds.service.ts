@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
-import { CLOCK, Clock } from '@app/common';
+import { CLOCK, Clock, WeightedSemaphore } from '@app/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Feed } from '@app/database';
 import { ArticlesService, IngestedArticle } from '../articles.service';
@@ -29,6 +29,14 @@ export type PollResult =
 
 export const DEFAULT_FEED_INTERVAL_MINUTES = 10;
 
+/**
+ * Characters of fetched feed text parsed and ingested at once in a process. Parsing holds
+ * about ten times a feed's size until its items are stored (a 10 MB feed kept ~117 MB live),
+ * so four large feeds polled together kept ~300 MB; with this budget a feed near the 10 MB
+ * cap is worked on alone while small ones share it. Fetching stays concurrent.
+ */
+export const FEED_PARSE_BUDGET_CHARS = 12_000_000;
+
 /** Redis (the queue) refused the feed's scheduler; the worker installs it at its next sync. */
 export class FeedSchedulingError extends Error {}
 
@@ -36,6 +44,7 @@ export class FeedSchedulingError extends Error {}
 @Injectable()
 export class FeedsService {
   private readonly logger = new Logger(FeedsService.name);
+  private readonly parsing = new WeightedSemaphore(FEED_PARSE_BUDGET_CHARS);
 
   constructor(
     @InjectRepository(Feed) private readonly feeds: Repository<Feed>,
@@ -94,10 +103,7 @@ export class FeedsService {
         await this.feeds.update(feed.id, { lastPolledAt: polledAt, lastError: null });
         return { status: 'not-modified' };
       }
-      const parsed = await parseFeed(fetched.xml);
-      const { inputs, skipped } = feedArticles(parsed, feed.topics, polledAt);
-      const fresh = await this.unseen(inputs);
-      const ingested = fresh.length ? await this.articles.ingest(fresh) : [];
+      const { inputs, skipped, ingested } = await this.ingestFetched(fetched.xml, feed.topics, polledAt);
       // Validators are stored only once the items are safely in: a failed ingest refetches next time.
       await this.feeds.update(feed.id, {
         etag: fetched.etag,
@@ -112,6 +118,22 @@ export class FeedsService {
       await this.feeds.update(feed.id, { lastPolledAt: polledAt, lastError: error });
       this.logger.warn(`feed ${feed.id} (${hostOf(feed.url)}) poll failed: ${error}`);
       return { status: 'failed', error };
+    }
+  }
+
+  /** The feed's items not stored yet, parsed and ingested within the process's parsing budget. */
+  private async ingestFetched(
+    xml: string,
+    topics: string[],
+    polledAt: Date,
+  ): Promise<{ inputs: ArticleInput[]; skipped: number; ingested: IngestedArticle[] }> {
+    const release = await this.parsing.acquire(xml.length);
+    try {
+      const { inputs, skipped } = feedArticles(await parseFeed(xml), topics, polledAt);
+      const fresh = await this.unseen(inputs);
+      return { inputs, skipped, ingested: fresh.length ? await this.articles.ingest(fresh) : [] };
+    } finally {
+      release();
     }
   }
 
