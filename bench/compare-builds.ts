@@ -9,9 +9,8 @@
  *     bench/compare-builds.ts [rounds=3] [readers=10000]
  */
 import { bareSend } from './lib/bare-send';
-import { killAllChildren } from './lib/children';
+import { runBenchScript } from './lib/entry';
 import { log } from './lib/log';
-import { cleanupAllEnvs } from './lib/private-env';
 import { Sink } from './lib/sink';
 import { runFanout, sampleMessage } from './suites/fanout';
 
@@ -44,12 +43,4 @@ async function main(): Promise<void> {
   }
 }
 
-main()
-  .catch((err) => {
-    process.exitCode = 1;
-    log(`compare-builds failed: ${(err as Error).stack ?? err}`);
-  })
-  .finally(async () => {
-    killAllChildren();
-    await cleanupAllEnvs();
-  });
+runBenchScript('compare-builds', main);

@@ -42,9 +42,10 @@ import stem from 'wink-porter2-stemmer';
 import { CANDIDATE_LIMIT } from '@app/digests';
 import { MAX_ARTICLES_LIMIT } from '@app/subscriptions';
 import { adminRequest, ApiProcess, startApi, startWorker, WorkerProcess, workerNodeFlags } from './lib/apps';
-import { killAllChildren, ROOT, rssMb, stop } from './lib/children';
+import { ROOT, rssMb, stop } from './lib/children';
+import { runBenchScript } from './lib/entry';
 import { log } from './lib/log';
-import { cleanupAllEnvs, createPrivateEnv, PrivateEnv } from './lib/private-env';
+import { createPrivateEnv, PrivateEnv } from './lib/private-env';
 
 /** As in libs/articles/src/feeds/feed-reader.ts: larger feeds are refused. */
 const FEED_MAX_BYTES = 10 * 1024 * 1024;
@@ -888,20 +889,4 @@ async function main(): Promise<void> {
   process.exitCode = results.every((r) => r.ok) ? 0 : 1;
 }
 
-let cleaning = false;
-async function cleanupAndExit(code: number): Promise<void> {
-  if (cleaning) return;
-  cleaning = true;
-  killAllChildren();
-  await cleanupAllEnvs();
-  process.exit(code);
-}
-process.on('SIGINT', () => void cleanupAndExit(130));
-process.on('SIGTERM', () => void cleanupAndExit(143));
-
-main()
-  .catch((err: Error) => {
-    process.stderr.write(`heavy-jobs: ${err.stack ?? err}\n`);
-    process.exitCode = 1;
-  })
-  .finally(() => cleanupAndExit(Number(process.exitCode ?? 0)));
+runBenchScript('heavy-jobs', main);

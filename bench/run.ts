@@ -7,11 +7,10 @@ import { loadavg } from 'node:os';
 import { basename } from 'node:path';
 import { workerNodeFlags } from './lib/apps';
 import { bareSend, syntheticMessage } from './lib/bare-send';
-import { killAllChildren } from './lib/children';
+import { runBenchScript } from './lib/entry';
 import { CpuWindow } from './lib/cpu';
 import { log } from './lib/log';
 import { selfTimeByPackage, topSelfTime } from './lib/profile-summary';
-import { cleanupAllEnvs } from './lib/private-env';
 import { formatTable, machine, Results, writeResults } from './lib/report';
 import { Sink } from './lib/sink';
 import { fanoutRows, FanoutFigures } from './rows';
@@ -228,25 +227,4 @@ async function main(): Promise<void> {
   process.exitCode = results.errors.length ? 1 : 0;
 }
 
-// Whatever happens, no child process, private database or Redis key is left behind.
-let cleaning = false;
-async function cleanupAndExit(code: number): Promise<void> {
-  if (cleaning) return;
-  cleaning = true;
-  killAllChildren();
-  await cleanupAllEnvs();
-  process.exit(code);
-}
-process.on('SIGINT', () => void cleanupAndExit(130));
-process.on('SIGTERM', () => void cleanupAndExit(143));
-process.on('uncaughtException', (err) => {
-  process.stderr.write(`bench: ${err.stack ?? err}\n`);
-  void cleanupAndExit(1);
-});
-
-main()
-  .catch((err: Error) => {
-    process.stderr.write(`bench: ${err.stack ?? err}\n`);
-    process.exitCode = 1;
-  })
-  .finally(() => cleanupAndExit(Number(process.exitCode ?? 0)));
+runBenchScript('bench', main);
