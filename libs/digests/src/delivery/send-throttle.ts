@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { WeightedSemaphore } from '@app/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { sendInterval } from './send-rate';
 
@@ -17,29 +18,20 @@ export const MESSAGES_PER_CONNECTION = 2;
  */
 @Injectable()
 export class SendThrottle {
-  private available: number;
-  private readonly waiting: Array<() => void> = [];
+  private readonly slots: WeightedSemaphore;
   private readonly intervalMs: number;
   private nextStart = 0;
 
   constructor(@Inject(APP_CONFIG) config: Pick<AppConfig, 'sendConcurrency' | 'sendRatePerSecond'>) {
-    this.available = MESSAGES_PER_CONNECTION * Math.max(1, config.sendConcurrency);
+    this.slots = new WeightedSemaphore(MESSAGES_PER_CONNECTION * Math.max(1, config.sendConcurrency));
     this.intervalMs = sendInterval(config.sendRatePerSecond);
   }
 
   /** Waits for a free slot (and the pacing), then returns the function that frees it. */
   async acquire(): Promise<() => void> {
-    if (this.available > 0) this.available--;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    const release = await this.slots.acquire(1);
     await this.pace();
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.available++;
-    };
+    return release;
   }
 
   private async pace(): Promise<void> {
