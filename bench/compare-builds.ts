@@ -7,6 +7,9 @@
  *   npm run build && cp -r dist dist-a     # one build per variant, inside the repository
  *   COMPARE_DISTS=dist-a,dist-b npx ts-node --transpile-only -r tsconfig-paths/register \
  *     bench/compare-builds.ts [rounds=3] [readers=10000]
+ *
+ * An entry may carry the worker's node flags after a "|" ("dist|--max-semi-space-size=16"),
+ * so one build can also be compared under different flags; without, the default flags.
  */
 import { bareSend } from './lib/bare-send';
 import { runBenchScript } from './lib/entry';
@@ -29,12 +32,15 @@ async function main(): Promise<void> {
   const sink = await Sink.start();
   for (let round = 1; round <= rounds; round++) {
     let bare: Awaited<ReturnType<typeof bareSend>> | undefined;
-    for (const build of builds) {
+    for (const variant of builds) {
+      const [build, flags] = variant.split('|');
       process.env.BENCH_DIST = build;
+      if (flags === undefined) delete process.env.BENCH_WORKER_FLAGS;
+      else process.env.BENCH_WORKER_FLAGS = flags;
       const run = await runFanout(sink, { readers, workers: 1, concurrency: 8, label: `compare-${round}` });
       if (!bare) bare = await bareSend(sink, { raw: (await sampleMessage(sink))!.raw }, readers, 8);
       log(
-        `round ${round} ${build}: ${Math.round(run.messagesPerSecond)} msg/s, bare ${Math.round(bare.messagesPerSecond)} ` +
+        `round ${round} ${variant}: ${Math.round(run.messagesPerSecond)} msg/s, bare ${Math.round(bare.messagesPerSecond)} ` +
           `(${(run.messagesPerSecond / bare.messagesPerSecond).toFixed(2)}×); CPU ms per message: ` +
           `${msPerMessage(run.cpu.cores, run.messagesPerSecond)}; bare sender ${msPerMessage({ sender: bare.cpu.cores.sender }, bare.messagesPerSecond)}; ` +
           `worker peak RSS ${run.workerPeakRssMb.join('/')} MB`,

@@ -25,6 +25,7 @@ import {
 import { BatchLock } from './batch-lock';
 import { DeliveryRepository, QueuedDelivery } from './delivery.repository';
 import { SendThrottle } from './send-throttle';
+import { SendabilityLookahead } from './sendability-lookahead';
 
 /** SMTP replies that say the mailbox does not exist: the address goes on the suppression list. */
 const HARD_BOUNCE_CODES = new Set([550, 551, 553]);
@@ -60,6 +61,7 @@ interface SendingIssue {
 
 interface BatchContext {
   issue: SendingIssue;
+  checks: SendabilityLookahead;
   catalogue: RecommendableNewsletter[];
   subscriptions: Map<string, Array<{ newsletterId: string; status: string }>>;
   tally: BatchTally;
@@ -72,7 +74,8 @@ const MARK_SENT_ATTEMPTS = 5;
 
 /**
  * Sends one batch of an issue. Each message: a send-time check in Postgres (still
- * queued, still subscribed, not suppressed), the reader's message from the issue's
+ * queued, still subscribed, not suppressed; taken for a few messages at once, see
+ * SendabilityLookahead), the reader's message from the issue's
  * pre-built MIME (MimeTemplate: only the placeholder values are encoded per reader), the
  * SMTP conversation, and the delivery row marked right after the server's answer.
  */
@@ -106,12 +109,17 @@ export class DeliveryService {
       if (rows.length > 0) {
         const context: BatchContext = {
           issue,
+          checks: new SendabilityLookahead(
+            rows,
+            (row) => this.deliveries.sendability(row, issue.newsletterId, this.suppression.hashesOf(row.email)),
+            this.throttle.checkLookahead(),
+          ),
           catalogue: await this.recommender.catalogue(),
           subscriptions: await this.deliveries.subscriptionsOf(rows.map((r) => r.subscriberId)),
           tally,
           durations: [],
         };
-        const outcomes = await Promise.allSettled(rows.map((row) => this.sendOne(context, row)));
+        const outcomes = await Promise.allSettled(rows.map((row, index) => this.sendOne(context, row, index)));
         // Counted per batch, not per message (see DeliveryRepository); exact again when the issue completes.
         await this.deliveries.addSent(issueId, tally.sent);
         await this.metrics.recordBatch(issue.slug, tally, context.durations);
@@ -128,16 +136,16 @@ export class DeliveryService {
     }
   }
 
-  private async sendOne(ctx: BatchContext, row: QueuedDelivery): Promise<void> {
+  private async sendOne(ctx: BatchContext, row: QueuedDelivery, index: number): Promise<void> {
     const release = await this.throttle.acquire();
     try {
-      const { issue, tally } = ctx;
+      const { tally } = ctx;
       if (!row.email) {
         // Erased while queued: there is no address any more.
         if (await this.deliveries.markSkipped(row.id, 'reader erased')) tally.skipped++;
         return;
       }
-      const check = await this.deliveries.sendability(row, issue.newsletterId, this.suppression.hashesOf(row.email));
+      const check = await ctx.checks.check(index);
       if (!check.queued) return;
       if (!check.subscribed || check.suppressed) {
         const reason = check.subscribed ? 'address is suppressed' : 'no longer subscribed at send time';
