@@ -1,5 +1,5 @@
 # One image for both processes: `node dist/apps/api/src/main.js`, or the worker as
-# `node --max-semi-space-size=4 --heap-growing-percent=50 dist/apps/worker/src/main.js` (see docker-compose.yml).
+# `node --heap-growing-percent=50 dist/apps/worker/src/main.js` (see docker-compose.yml).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
