@@ -74,7 +74,7 @@ export async function startApi(env: Record<string, string>, profile?: ProfileOpt
     'api',
     `${dist()}/apps/api/src/main.js`,
     { ...env, ...p.env, PORT: String(port), PUBLIC_BASE_URL: baseUrl },
-    p.nodeArgs,
+    [...apiNodeFlags(), ...p.nodeArgs],
     !!profile,
   );
   await waitForOutput(child, /listening/i);
@@ -85,6 +85,11 @@ export async function startApi(env: Record<string, string>, profile?: ProfileOpt
     ...profileControls(child, profile),
     stop: () => stop(child),
   };
+}
+
+/** The API's node flags: none, as `npm run start:api`; BENCH_API_FLAGS (space-separated) to try others. */
+function apiNodeFlags(): string[] {
+  return (process.env.BENCH_API_FLAGS ?? '').split(/\s+/).filter(Boolean);
 }
 
 export interface WorkerProcess {
