@@ -139,11 +139,12 @@ describe('fault: a confirmation lost to a Redis outage is sent by the maintenanc
     const maintenance = worker.get(JobQueue).queue(QueueName.maintenance);
     expect(await maintenance.getJobScheduler('requeue-confirmations')).toMatchObject({ pattern: '*/5 * * * *' });
     await redis.restartEmpty();
+    // The schedulers are reinstalled one after the other: wait for the last, then check both.
     await waitFor(
-      async () => (await maintenance.getJobScheduler('requeue-confirmations'))?.pattern === '*/5 * * * *',
+      async () => (await maintenance.getJobScheduler('purge-unconfirmed'))?.pattern === '17 * * * *',
       20000,
-      'the requeue scheduler to be reinstalled',
+      'the maintenance schedulers to be reinstalled',
     );
-    expect(await maintenance.getJobScheduler('purge-unconfirmed')).toMatchObject({ pattern: '17 * * * *' });
+    expect(await maintenance.getJobScheduler('requeue-confirmations')).toMatchObject({ pattern: '*/5 * * * *' });
   });
 });
