@@ -1,6 +1,8 @@
 import { INestApplicationContext } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import { IssueService } from '@app/digests';
+import { ALL_NEWSLETTERS } from '@app/subscriptions';
 import type { RunningApi } from '../helpers/api-app';
 import { PrivatePostgres } from '../helpers/private-services';
 import { SuiteStack } from '../helpers/suite-stack';
@@ -10,6 +12,7 @@ import {
   issueRow,
   readerAddresses,
   seedIssueAudience,
+  tokenService,
   waitForIssueSent,
 } from '../digests/digest-fixtures';
 import { signBody } from '../trust/trust-helpers';
@@ -116,6 +119,21 @@ describe('fault: PostgreSQL stopped during sign-ups and during a send', () => {
           body: hook,
         }),
       );
+      // A reader opening a link from a mail gets the hosted "try again" page, still a 503.
+      const confirmToken = tokenService(stack.env.appSecret).sign({
+        subscriberId: randomUUID(),
+        newsletterId: ALL_NEWSLETTERS,
+        purpose: 'confirm',
+      });
+      const page = await fetch(`${api.baseUrl}/confirm?token=${encodeURIComponent(confirmToken)}`, {
+        headers: { accept: 'text/html' },
+      });
+      expect([page.status, page.headers.get('content-type'), page.headers.get('retry-after')]).toEqual([
+        503,
+        expect.stringMatching(/^text\/html/),
+        expect.stringMatching(/^\d+$/),
+      ]);
+      expect(await page.text()).toContain('Please try again shortly');
       // What validation refuses never needs the database: a slug or id that cannot exist is 404, not 503.
       for (const path of ['/forms/%00', '/archive/%00', '/archive/%00/feed.xml', '/issues/not-an-id/x']) {
         expect([path, (await fetch(`${api.baseUrl}${path}`)).status]).toEqual([path, 404]);

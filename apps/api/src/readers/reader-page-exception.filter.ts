@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, Injectable } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import type { Request, Response } from 'express';
+import { answerForDependencyError } from '../security/dependency-errors';
 import { ReaderPages } from './reader-pages';
 import { sendPage, wantsHtml } from './reader-http';
 
@@ -16,19 +17,23 @@ const HEADINGS: Record<number, string> = {
 /**
  * Readers using the hosted pages get an HTML page for errors raised before or
  * around the handlers (rate limit, anti-bot challenge, outages); API clients
- * keep the JSON error shape.
+ * keep the JSON error shape. It catches everything, so that a database or Redis
+ * outage is answered here as the global DependencyErrorFilter would (a 503), as a page.
  */
-@Catch(HttpException)
+@Catch()
 @Injectable()
 export class ReaderPageExceptionFilter extends BaseExceptionFilter {
   constructor(private readonly pages: ReaderPages) {
     super();
   }
 
-  catch(exception: HttpException, host: ArgumentsHost): void {
+  catch(thrown: unknown, host: ArgumentsHost): void {
+    const exception = answerForDependencyError(thrown, host);
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
-    if (!wantsHtml(req) || res.headersSent) return super.catch(exception, host);
+    if (!(exception instanceof HttpException) || !wantsHtml(req) || res.headersSent) {
+      return super.catch(exception, host);
+    }
     const status = exception.getStatus();
     const body = exception.getResponse();
     const message =
