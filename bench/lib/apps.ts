@@ -87,9 +87,9 @@ export async function startApi(env: Record<string, string>, profile?: ProfileOpt
   };
 }
 
-/** The API's node flags: none, as `npm run start:api`; BENCH_API_FLAGS (space-separated) to try others. */
+/** The node flags of `npm run start:api` (none today); BENCH_API_FLAGS replaces them. */
 function apiNodeFlags(): string[] {
-  return (process.env.BENCH_API_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  return deployedNodeFlags('start:api', 'BENCH_API_FLAGS');
 }
 
 export interface WorkerProcess {
@@ -128,16 +128,23 @@ export async function startWorker(
   };
 }
 
-/**
- * The node flags of package.json's start:worker (heap sizing), so the bench measures the
- * worker as deployed; BENCH_WORKER_FLAGS (space-separated, may be empty) replaces them.
- */
+/** The node flags of `npm run start:worker` (heap sizing); BENCH_WORKER_FLAGS replaces them. */
 export function workerNodeFlags(): string[] {
-  const override = process.env.BENCH_WORKER_FLAGS;
+  return deployedNodeFlags('start:worker', 'BENCH_WORKER_FLAGS');
+}
+
+/**
+ * The node flags of one of package.json's start scripts, so the bench runs each app as
+ * deployed; `overrideVar`, when set (space-separated, may be empty), replaces them.
+ */
+function deployedNodeFlags(script: 'start:api' | 'start:worker', overrideVar: string): string[] {
+  const override = process.env[overrideVar];
   if (override !== undefined) return override.split(/\s+/).filter(Boolean);
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const command = pkg.scripts['start:worker'].split(/\s+/);
-  return command.slice(1).filter((arg) => arg.startsWith('--'));
+  return pkg.scripts[script]
+    .split(/\s+/)
+    .slice(1)
+    .filter((arg) => arg.startsWith('--'));
 }
 
 export const PROFILE_DIR = join(ROOT, 'bench', 'results', 'profiles');

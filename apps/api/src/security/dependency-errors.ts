@@ -98,8 +98,8 @@ export function answerForDependencyError(err: unknown, host: ArgumentsHost): unk
  * own handling. A filter, not an interceptor: with a global interceptor Nest wraps every
  * request in an observable chain whether it fails or not (the API's HTTP stack answered
  * about 40% more requests a second without it), a filter costs nothing until something
- * is thrown. The hosted reader pages have
- * their own filter (ReaderPageExceptionFilter), which does the same first.
+ * is thrown. The hosted reader pages have their own filter (ReaderPageExceptionFilter),
+ * which does the same first.
  */
 @Catch()
 export class DependencyErrorFilter extends BaseExceptionFilter {
