@@ -9,6 +9,7 @@ import { assertHeaderValue, isValidMessageId, MailAddress, MailHeaderMap, recipi
 import { MimeTemplate, PreparedMail } from '../mime/mime-template';
 import { CompiledMail } from '../render/compiled-mail';
 import { MailSendError } from './smtp-errors';
+import { ThreadedSmtpPool } from './threaded-smtp-pool';
 
 /** One message to one reader, fully rendered. */
 export interface OutgoingMail {
@@ -46,10 +47,14 @@ export const DKIM_SIGNED_HEADERS = [
   'List-Unsubscribe-Post',
 ].join(':');
 
-type Sender = Pick<Mail, 'sendMail' | 'close'>;
+/** The outbox's in-process nodemailer stream transport, or the SMTP pool in its thread. */
+interface Sender {
+  sendMail(mail: Mail.Options): Promise<{ accepted?: Array<string | Mail.Address>; message?: unknown }>;
+  close(): void | Promise<void>;
+}
 
 /**
- * Sends mail: pooled SMTP when SMTP_URL is set, otherwise one .eml file per message
+ * Sends mail: pooled SMTP when SMTP_URL is set (the pool in its own thread, see ThreadedSmtpPool), otherwise one .eml file per message
  * under OUTBOX_DIR (so a first run needs no mail server). DKIM-signs when configured.
  * Failures are thrown as MailSendError, classified temporary or permanent.
  */
@@ -74,7 +79,7 @@ export class MailTransport implements OnApplicationShutdown {
     this.envelopeFrom = addressparser(config.mailFrom, { flatten: true })[0]?.address ?? '';
     const common = { dkim: dkimOptions(config.dkim), disableFileAccess: true, disableUrlAccess: true };
     this.mailer = config.smtpUrl
-      ? nodemailer.createTransport({
+      ? new ThreadedSmtpPool({
           ...common,
           url: config.smtpUrl,
           pool: true,
@@ -113,7 +118,7 @@ export class MailTransport implements OnApplicationShutdown {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled([...this.inFlight]);
-    this.mailer.close();
+    await this.mailer.close();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -132,7 +137,7 @@ export class MailTransport implements OnApplicationShutdown {
     try {
       const info = await this.mailer.sendMail(message);
       if (this.mode === 'outbox') await this.writeOutboxFile(mail.messageId, info.message as Buffer);
-      const accepted = this.mode === 'outbox' ? [mail.to.address] : (info.accepted as Array<string | Mail.Address>);
+      const accepted = this.mode === 'outbox' ? [mail.to.address] : (info.accepted ?? []);
       return {
         messageId: mail.messageId,
         accepted: accepted.map((a) => (typeof a === 'string' ? a : (a.address ?? ''))).filter(Boolean),

@@ -1,0 +1,28 @@
+import type SMTPPool from 'nodemailer/lib/smtp-pool';
+import type Mail from 'nodemailer/lib/mailer';
+
+/**
+ * What the main thread and the SMTP thread (smtp-thread.ts) say to each other. Only
+ * structured-cloneable values cross: a pre-built message's bytes arrive as a Uint8Array,
+ * and errors travel as the fields that classify them (an Error's own fields are not cloned).
+ */
+export interface SmtpThreadData {
+  /** Nodemailer pool options; DKIM keys included. No functions: they cannot cross threads. */
+  options: SMTPPool.Options;
+}
+
+export type ToSmtpThread = { type: 'send'; id: number; mail: Mail.Options } | { type: 'close' };
+
+export type FromSmtpThread =
+  | { type: 'sent'; id: number; accepted: string[] }
+  | { type: 'failed'; id: number; error: SmtpFailure }
+  | { type: 'closed' };
+
+/** The parts of a nodemailer error that say what went wrong (see classifySmtpError). */
+export interface SmtpFailure {
+  message: string;
+  code?: string;
+  responseCode?: number;
+  response?: string;
+  command?: string;
+}
