@@ -54,8 +54,9 @@ interface Sender {
 }
 
 /**
- * Sends mail: pooled SMTP when SMTP_URL is set (the pool in its own thread, see ThreadedSmtpPool), otherwise one .eml file per message
- * under OUTBOX_DIR (so a first run needs no mail server). DKIM-signs when configured.
+ * Sends mail: pooled SMTP when SMTP_URL is set (the pool in its own thread, see
+ * ThreadedSmtpPool), otherwise one .eml file per message under OUTBOX_DIR (so a
+ * first run needs no mail server). DKIM-signs when configured.
  * Failures are thrown as MailSendError, classified temporary or permanent.
  */
 @Injectable()

@@ -25,7 +25,11 @@ export class ThreadedSmtpPool {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (r: SentByThread) => void; reject: (e: Error) => void }>();
 
-  constructor(private readonly options: SMTPPool.Options) {}
+  /** `threadFile` is for tests (a thread that dies on cue); by default smtp-thread beside this file. */
+  constructor(
+    private readonly options: SMTPPool.Options,
+    private readonly threadFile = join(__dirname, `smtp-thread${extname(__filename)}`),
+  ) {}
 
   sendMail(mail: Mail.Options): Promise<SentByThread> {
     const thread = this.running();
@@ -52,7 +56,7 @@ export class ThreadedSmtpPool {
 
   private running(): Worker {
     if (this.thread) return this.thread;
-    const thread = startThread({ options: this.options });
+    const thread = startThread(this.threadFile, { options: this.options });
     thread.on('message', (message: FromSmtpThread) => this.settle(message));
     thread.on('error', (err) => this.failAll(err));
     thread.on('exit', (code) => {
@@ -81,11 +85,9 @@ export class ThreadedSmtpPool {
   }
 }
 
-/** The compiled thread file beside this one; under ts-jest/ts-node, the TypeScript source through ts-node. */
-function startThread(data: SmtpThreadData): Worker {
-  const ext = extname(__filename);
-  const file = join(__dirname, `smtp-thread${ext}`);
-  const execArgv = ext === '.ts' ? ['--require', 'ts-node/register/transpile-only'] : [];
+/** A compiled thread file as it is; a TypeScript one (under ts-jest or ts-node) through ts-node. */
+function startThread(file: string, data: SmtpThreadData): Worker {
+  const execArgv = extname(file) === '.ts' ? ['--require', 'ts-node/register/transpile-only'] : [];
   // The thread's objects live only as long as a message is on the wire: a small young generation suffices.
   return new Worker(file, { workerData: data, execArgv, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
 }
