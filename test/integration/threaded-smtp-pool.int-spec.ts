@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import { classifySmtpError } from '@app/mail';
-import { ThreadedSmtpPool } from '../../libs/mail/src/transport/threaded-smtp-pool';
+import { classifySmtpError, ThreadedSmtpPool } from '@app/mail';
 import { SmtpSink } from '../helpers/smtp-sink';
 
 const DYING_THREAD = join(__dirname, '../fixtures/dying-smtp-thread.ts');
