@@ -14,9 +14,7 @@ export interface SmtpThreadData {
 export type ToSmtpThread = { type: 'send'; id: number; mail: Mail.Options } | { type: 'close' };
 
 export type FromSmtpThread =
-  | { type: 'sent'; id: number; accepted: string[] }
-  | { type: 'failed'; id: number; error: SmtpFailure }
-  | { type: 'closed' };
+  { type: 'sent'; id: number; accepted: string[] } | { type: 'failed'; id: number; error: SmtpFailure };
 
 /** The parts of a nodemailer error that say what went wrong (see classifySmtpError). */
 export interface SmtpFailure {

@@ -16,8 +16,8 @@ const reply = (message: FromSmtpThread) => port.postMessage(message);
 
 port.on('message', (message: ToSmtpThread) => {
   if (message.type === 'close') {
+    // The thread ends once the pool's sockets have closed (ThreadedSmtpPool.close waits for that).
     pool.close();
-    reply({ type: 'closed' });
     port.close();
     return;
   }

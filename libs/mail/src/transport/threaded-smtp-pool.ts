@@ -48,6 +48,7 @@ export class ThreadedSmtpPool {
     if (!thread) return;
     this.thread = undefined;
     const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
+    thread.ref();
     thread.postMessage({ type: 'close' } satisfies ToSmtpThread);
     const timer = setTimeout(() => void thread.terminate(), CLOSE_TIMEOUT_MS);
     await exited;
@@ -68,7 +69,6 @@ export class ThreadedSmtpPool {
   }
 
   private settle(message: FromSmtpThread): void {
-    if (message.type === 'closed') return;
     const waiter = this.pending.get(message.id);
     if (!waiter) return;
     this.pending.delete(message.id);
