@@ -12,6 +12,7 @@
  * so one build can also be compared under different flags; without, the default flags.
  */
 import { bareSend } from './lib/bare-send';
+import { describeThreads } from './lib/cpu';
 import { runBenchScript } from './lib/entry';
 import { log } from './lib/log';
 import { Sink } from './lib/sink';
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
         `round ${round} ${variant}: ${Math.round(run.messagesPerSecond)} msg/s, bare ${Math.round(bare.messagesPerSecond)} ` +
           `(${(run.messagesPerSecond / bare.messagesPerSecond).toFixed(2)}×); CPU ms per message: ` +
           `${msPerMessage(run.cpu.cores, run.messagesPerSecond)}; bare sender ${msPerMessage({ sender: bare.cpu.cores.sender }, bare.messagesPerSecond)}; ` +
-          `worker peak RSS ${run.workerPeakRssMb.join('/')} MB`,
+          `worker threads: ${describeThreads(run.workerThreads)}; worker peak RSS ${run.workerPeakRssMb.join('/')} MB`,
       );
     }
   }

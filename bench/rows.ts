@@ -1,7 +1,7 @@
 /** Turns each suite's figures into table rows with their targets (issue 7). */
 import { cpus } from 'node:os';
 import { BareSendResult } from './lib/bare-send';
-import { CpuWindow } from './lib/cpu';
+import { CpuWindow, describeThreads } from './lib/cpu';
 import { atLeast, atMost, both, ratio, Row } from './lib/report';
 import { FanoutResult } from './suites/fanout';
 import { PersonaliseResult } from './suites/personalise';
@@ -58,7 +58,8 @@ export function fanoutRows(f: FanoutFigures, largeReaders: number): Row[] {
       note:
         `baseline: ${n(bare?.count ?? 0)} copies of ${f.baselineSource} (${n(Math.round(bare?.bytesPerMessage ?? 0))} B), ` +
         `pre-built MIME handed as \`raw\` to a nodemailer pool, ${conn}, TCP_NODELAY, nothing else ` +
-        `(CPU: ${bare ? describeCores(bare.cpu) : '—'}); pipeline messages average ${n(one.bytesPerMessage)} B` +
+        `(CPU: ${bare ? describeCores(bare.cpu) : '—'}); pipeline messages average ${n(one.bytesPerMessage)} B; ` +
+        `CPU during the run: ${describeCores(one.cpu)}; the worker's threads: ${describeThreads(one.workerThreads ?? [])}` +
         (problem ? `; DELIVERY PROBLEM: ${problem}` : ''),
     });
     rows.push(endToEndRow(f, one));

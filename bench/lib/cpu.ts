@@ -115,3 +115,70 @@ export function describeCpu(w: CpuWindow): string {
     (w.unattributed >= 0.1 ? `; ${w.unattributed.toFixed(2)} cores used by processes that came and went` : '')
   );
 }
+
+/** Cores used by one process's threads over a window: its main thread, and the busiest other. */
+export interface ThreadCores {
+  main: number;
+  /** The busiest other thread: the worker's SMTP thread during a fan-out (GC helpers use a few hundredths). */
+  busiestOther: number;
+  /** All its other threads together (libuv pool, V8 helpers, worker threads). */
+  others: number;
+}
+
+function readThreadTicks(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        out.set(Number(tid), Number(fields[11]) + Number(fields[12]));
+      } catch {
+        // the thread ended while we were reading
+      }
+    }
+  } catch {
+    // the process has exited
+  }
+  return out;
+}
+
+/**
+ * Per-thread CPU of some processes, from /proc/<pid>/task: shows which of a worker's
+ * threads (the one building messages, or the SMTP thread) is the one that is busy.
+ */
+export class ThreadMeter {
+  private startedAt = 0;
+  private before = new Map<number, Map<number, number>>();
+
+  constructor(private readonly pids: number[]) {}
+
+  start(): void {
+    this.startedAt = Date.now();
+    this.before = new Map(this.pids.map((pid) => [pid, readThreadTicks(pid)]));
+  }
+
+  stop(): ThreadCores[] {
+    const seconds = (Date.now() - this.startedAt) / 1000;
+    const cores = (ticks: number) => round(ticks / TICKS_PER_SECOND / seconds);
+    return this.pids.map((pid) => {
+      const earlier = this.before.get(pid) ?? new Map<number, number>();
+      const used = [...readThreadTicks(pid)].map(([tid, ticks]) => ({ tid, ticks: ticks - (earlier.get(tid) ?? 0) }));
+      const others = used.filter((t) => t.tid !== pid).map((t) => t.ticks);
+      return {
+        main: cores(used.find((t) => t.tid === pid)?.ticks ?? 0),
+        busiestOther: cores(Math.max(0, ...others)),
+        others: cores(others.reduce((a, b) => a + b, 0)),
+      };
+    });
+  }
+}
+
+export function describeThreads(threads: ThreadCores[]): string {
+  return threads
+    .map(
+      (t) =>
+        `main ${t.main.toFixed(2)}, busiest other ${t.busiestOther.toFixed(2)} (all others ${t.others.toFixed(2)})`,
+    )
+    .join('; ');
+}

@@ -1,7 +1,7 @@
 import { simpleParser } from 'mailparser';
 import { adminRequest, ApiProcess, PROFILE_DIR, startApi, startWorker, WorkerProcess } from '../lib/apps';
 import { rssMb } from '../lib/children';
-import { CpuMeter, CpuWindow, describeCpu } from '../lib/cpu';
+import { CpuMeter, CpuWindow, describeCpu, describeThreads, ThreadCores, ThreadMeter } from '../lib/cpu';
 import { log } from '../lib/log';
 import { createPrivateEnv } from '../lib/private-env';
 import { BENCH_NEWSLETTER, seedArticles, seedReaders } from '../lib/seed';
@@ -22,6 +22,8 @@ export interface FanoutResult {
   /** Messages the sink counted in total, to catch duplicates. */
   received: number;
   cpu: CpuWindow;
+  /** Each worker's threads: the main one (building messages) and the busiest other (the SMTP thread). */
+  workerThreads: ThreadCores[];
   profiles: string[];
   /** How the 20 articles got in: the admin API, or SQL while that API is missing. */
   articlesVia: 'api' | 'sql';
@@ -68,7 +70,9 @@ export async function runFanout(
     await sink.reset();
     for (const w of workers) await w.startProfile();
     const cpu = new CpuMeter();
+    const threads = new ThreadMeter(workers.map((w) => w.pid));
     cpu.start();
+    threads.start();
     const startedAt = Date.now();
     const created = await adminRequest<{ id: string }>(
       api,
@@ -99,6 +103,7 @@ export async function runFanout(
       sink: [sink.pid!],
       bench: [process.pid],
     });
+    const workerThreads = threads.stop();
     const elapsedMs = stats.lastAt - startedAt;
     const firstMessageMs = stats.firstAt - startedAt;
     const workerPeakRssMb = workers.map((w) => Math.round(w.peakRssMb() ?? NaN));
@@ -111,7 +116,7 @@ export async function runFanout(
       const file = await w.writeProfile();
       if (file) profiles.push(file);
     }
-    log(`${opts.label}: ${describeCpu(window)}`);
+    log(`${opts.label}: ${describeCpu(window)}; worker threads: ${describeThreads(workerThreads)}`);
     return {
       readers: opts.readers,
       workers: opts.workers,
@@ -123,6 +128,7 @@ export async function runFanout(
       issue: issue as unknown as Record<string, unknown>,
       received,
       cpu: window,
+      workerThreads,
       profiles,
       articlesVia,
       rssTimeline,
