@@ -1,8 +1,11 @@
 import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
 import { classifySmtpError, ThreadedSmtpPool } from '@app/mail';
 import { SmtpSink } from '../helpers/smtp-sink';
 
 const DYING_THREAD = join(__dirname, '../fixtures/dying-smtp-thread.ts');
+// The pool logs the thread's death; here it is deliberate.
+Logger.overrideLogger(false);
 
 describe('ThreadedSmtpPool (the SMTP pool in its own thread)', () => {
   let sink: SmtpSink;

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type Mail from 'nodemailer/lib/mailer';
@@ -21,6 +22,7 @@ const CLOSE_TIMEOUT_MS = 5_000;
  * the sends it held with a temporary error (retried like a dropped connection).
  */
 export class ThreadedSmtpPool {
+  private readonly logger = new Logger(ThreadedSmtpPool.name);
   private thread?: Worker;
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (r: SentByThread) => void; reject: (e: Error) => void }>();
@@ -59,9 +61,16 @@ export class ThreadedSmtpPool {
     if (this.thread) return this.thread;
     const thread = startThread(this.threadFile, { options: this.options });
     thread.on('message', (message: FromSmtpThread) => this.settle(message));
-    thread.on('error', (err) => this.failAll(err));
+    thread.on('error', (err) => {
+      this.logger.error(`SMTP thread failed: ${err.message}`);
+      this.failAll(err);
+    });
     thread.on('exit', (code) => {
-      if (this.thread === thread) this.thread = undefined;
+      // Not after close(), which has already let go of it: an unexpected end.
+      if (this.thread === thread) {
+        this.thread = undefined;
+        this.logger.error(`SMTP thread exited (${code}); the ${this.pending.size} sends it held fail as temporary`);
+      }
       this.failAll(new Error(`SMTP thread exited (${code})`));
     });
     this.thread = thread;
