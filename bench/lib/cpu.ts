@@ -18,17 +18,21 @@ function readProcs(): Map<number, ProcTicks> {
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      const comm = stat.slice(stat.indexOf('(') + 1, close);
-      const fields = stat.slice(close + 2).split(' ');
-      // utime and stime are fields 14 and 15 of stat, i.e. 11 and 12 after the comm.
-      out.set(Number(name), { comm, ticks: Number(fields[11]) + Number(fields[12]) });
+      out.set(Number(name), parseStat(readFileSync(`/proc/${name}/stat`, 'utf8')));
     } catch {
       // exited while we were reading
     }
   }
   return out;
+}
+
+/** A process's or thread's name and CPU ticks (user + system) from its /proc stat line. */
+function parseStat(stat: string): ProcTicks {
+  const close = stat.lastIndexOf(')');
+  const comm = stat.slice(stat.indexOf('(') + 1, close);
+  const fields = stat.slice(close + 2).split(' ');
+  // utime and stime are fields 14 and 15 of stat, i.e. 11 and 12 after the comm.
+  return { comm, ticks: Number(fields[11]) + Number(fields[12]) };
 }
 
 function machineTicks(): { busy: number; total: number } {
@@ -130,9 +134,7 @@ function readThreadTicks(pid: number): Map<number, number> {
   try {
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       try {
-        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        out.set(Number(tid), Number(fields[11]) + Number(fields[12]));
+        out.set(Number(tid), parseStat(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')).ticks);
       } catch {
         // the thread ended while we were reading
       }
