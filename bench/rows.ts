@@ -59,7 +59,7 @@ export function fanoutRows(f: FanoutFigures, largeReaders: number): Row[] {
         `baseline: ${n(bare?.count ?? 0)} copies of ${f.baselineSource} (${n(Math.round(bare?.bytesPerMessage ?? 0))} B), ` +
         `pre-built MIME handed as \`raw\` to a nodemailer pool, ${conn}, TCP_NODELAY, nothing else ` +
         `(CPU: ${bare ? describeCores(bare.cpu) : '—'}); pipeline messages average ${n(one.bytesPerMessage)} B; ` +
-        `CPU during the run: ${describeCores(one.cpu)}; the worker's threads: ${describeThreads(one.workerThreads ?? [])}` +
+        `CPU during the run: ${describeCores(one.cpu)}; the worker's threads: ${describeThreads(one.workerThreads)}` +
         (problem ? `; DELIVERY PROBLEM: ${problem}` : ''),
     });
     rows.push(endToEndRow(f, one));

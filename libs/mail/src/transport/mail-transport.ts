@@ -9,6 +9,7 @@ import { assertHeaderValue, isValidMessageId, MailAddress, MailHeaderMap, recipi
 import { MimeTemplate, PreparedMail } from '../mime/mime-template';
 import { CompiledMail } from '../render/compiled-mail';
 import { MailSendError } from './smtp-errors';
+import { addressesOf } from './smtp-thread-protocol';
 import { ThreadedSmtpPool } from './threaded-smtp-pool';
 
 /** One message to one reader, fully rendered. */
@@ -138,10 +139,9 @@ export class MailTransport implements OnApplicationShutdown {
     try {
       const info = await this.mailer.sendMail(message);
       if (this.mode === 'outbox') await this.writeOutboxFile(mail.messageId, info.message as Buffer);
-      const accepted = this.mode === 'outbox' ? [mail.to.address] : (info.accepted ?? []);
       return {
         messageId: mail.messageId,
-        accepted: accepted.map((a) => (typeof a === 'string' ? a : (a.address ?? ''))).filter(Boolean),
+        accepted: this.mode === 'outbox' ? [mail.to.address] : addressesOf(info.accepted),
       };
     } catch (err) {
       const failure = new MailSendError(err);

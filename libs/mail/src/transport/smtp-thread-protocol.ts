@@ -24,3 +24,8 @@ export interface SmtpFailure {
   response?: string;
   command?: string;
 }
+
+/** Nodemailer's accepted recipients (strings or address objects) as plain addresses. */
+export function addressesOf(list: Array<string | Mail.Address> | undefined): string[] {
+  return (list ?? []).map((a) => (typeof a === 'string' ? a : (a.address ?? ''))).filter(Boolean);
+}

@@ -1,12 +1,19 @@
 /**
  * The SMTP thread: owns the nodemailer pool and does the byte work of every send
  * (dot-stuffing, line ends, DKIM, socket writes) off the thread that builds messages.
- * Started by ThreadedSmtpPool; imports nothing of ours but the protocol's types.
+ * Started by ThreadedSmtpPool; imports nothing of ours but the protocol, by a relative
+ * path (a thread runs without the @app aliases).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
-import type { FromSmtpThread, SmtpFailure, SmtpThreadData, ToSmtpThread } from './smtp-thread-protocol';
+import {
+  addressesOf,
+  type FromSmtpThread,
+  type SmtpFailure,
+  type SmtpThreadData,
+  type ToSmtpThread,
+} from './smtp-thread-protocol';
 
 const port = parentPort!;
 const { options } = workerData as SmtpThreadData;
@@ -33,10 +40,6 @@ function withBufferRaw(mail: Mail.Options): Mail.Options {
   const raw: unknown = mail.raw;
   if (!(raw instanceof Uint8Array) || Buffer.isBuffer(raw)) return mail;
   return { ...mail, raw: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength) };
-}
-
-function addressesOf(list: Array<string | Mail.Address> | undefined): string[] {
-  return (list ?? []).map((a) => (typeof a === 'string' ? a : (a.address ?? ''))).filter(Boolean);
 }
 
 function failureOf(err: unknown): SmtpFailure {
