@@ -24,6 +24,11 @@ class LogProbeController {
     );
     return { ok: true };
   }
+
+  @Post('fail')
+  fail(): never {
+    throw new Error('the probe broke');
+  }
 }
 
 type LogLine = Record<string, unknown> & { requestId?: string; msg?: string };
@@ -86,6 +91,25 @@ describe('structured JSON logs (API and worker, captured from the real pino dest
     );
     const completed = mine!.find((l) => l.msg === 'request completed')!;
     expect(completed).toMatchObject({ req: { method: 'POST' }, res: { statusCode: 201 }, level: 'info' });
+  });
+
+  it('logs 4xx answers at warn and 5xx answers as errored, each with its request id', async () => {
+    const notFound = await fetch(`${baseUrl}/no-such-route`);
+    const failed = await fetch(`${baseUrl}/log-probe/fail`, { method: 'POST' });
+    expect([notFound.status, failed.status]).toEqual([404, 500]);
+    const lineOf = (res: Response) => () =>
+      lines().find((l) => l.requestId === res.headers.get('x-request-id') && l.req !== undefined);
+    expect(await waitFor(lineOf(notFound), 5000)).toMatchObject({
+      level: 'warn',
+      msg: 'request completed',
+      res: { statusCode: 404 },
+    });
+    expect(await waitFor(lineOf(failed), 5000)).toMatchObject({
+      level: 'error',
+      msg: 'request errored',
+      res: { statusCode: 500 },
+      err: { message: 'failed with status code 500' },
+    });
   });
 
   it('keeps a sane upstream X-Request-Id and replaces one that is not', async () => {

@@ -6,4 +6,4 @@ export * from './metrics/raw-redis';
 export * from './logging/log-scrubber';
 export * from './logging/log-destination';
 export * from './logging/job-log-context';
-export { REQUEST_ID_HEADER } from './logging/logger.options';
+export { REQUEST_ID_HEADER, requestLogging } from './logging/request-logging';
