@@ -1,7 +1,10 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { loadConfig } from '@app/config';
 import { AppModule } from './app.module';
+import { runApiCluster } from './cluster/api-cluster';
 import { configureApp } from './configure-app';
 
 async function bootstrap(): Promise<void> {
@@ -12,7 +15,27 @@ async function bootstrap(): Promise<void> {
   process.stdout.write(`Dispatch API listening on ${config.publicBaseUrl} (port ${config.port})\n`);
 }
 
-bootstrap().catch((err: unknown) => {
-  process.stderr.write(`API failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+function main(): void {
+  if (cluster.isPrimary) {
+    // Configuration problems are reported by the API process itself; here only the count matters.
+    const processes = apiProcessesOf();
+    if (processes > 1) {
+      process.stdout.write(`Dispatch API: starting ${processes} processes on one port\n`);
+      return runApiCluster(processes, (line) => process.stderr.write(`${line}\n`));
+    }
+  }
+  bootstrap().catch((err: unknown) => {
+    process.stderr.write(`API failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}
+
+function apiProcessesOf(): number {
+  try {
+    return loadConfig(process.env, () => undefined).apiProcesses;
+  } catch {
+    return 1;
+  }
+}
+
+main();

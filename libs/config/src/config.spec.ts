@@ -12,6 +12,7 @@ describe('loadConfig', () => {
     expect(c.outboxDir).toBe('var/outbox');
     expect(c.subscribeRateLimit).toBe(10);
     expect(c.trustProxy).toBe(false);
+    expect(c.apiProcesses).toBe(1);
   });
 
   it('names the variable that has a bad value', () => {
@@ -19,6 +20,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ REDIS_URL: 'http://x' }, quiet)).toThrow(/REDIS_URL/);
     expect(() => loadConfig({ QUEUE_PREFIX: 'a:b' }, quiet)).toThrow(/QUEUE_PREFIX/);
     expect(() => loadConfig({ TRUST_PROXY: 'maybe' }, quiet)).toThrow(/TRUST_PROXY/);
+    expect(() => loadConfig({ API_PROCESSES: '0' }, quiet)).toThrow(/API_PROCESSES/);
   });
 
   it('requires APP_SECRET and ADMIN_TOKEN in production', () => {

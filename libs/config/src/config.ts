@@ -21,6 +21,7 @@ const list = z.string().transform((v) =>
 const envSchema = z.object({
   NODE_ENV: z.string().default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  API_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
   DATABASE_URL: url(['postgres', 'postgresql']).default('postgres://postgres@localhost:5432/dispatch'),
   REDIS_URL: url(['redis', 'rediss']).default('redis://localhost:6379'),
   QUEUE_PREFIX: z
@@ -70,6 +71,8 @@ export interface DkimConfig {
 export interface AppConfig {
   nodeEnv: string;
   port: number;
+  /** API processes sharing the port (node:cluster); 1 runs the API in the started process itself. */
+  apiProcesses: number;
   databaseUrl: string;
   redisUrl: string;
   queuePrefix: string;
@@ -135,6 +138,7 @@ export function loadConfig(env: Env = process.env, warn: (msg: string) => void =
   return {
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
+    apiProcesses: e.API_PROCESSES,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
     queuePrefix: e.QUEUE_PREFIX,

@@ -5,6 +5,7 @@ import type { JobType } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { JobQueue, QueueName } from '@app/queues';
 import { SEND_DURATION_BUCKETS, SharedMetricsReader, SharedMetricsSnapshot } from '@app/observability';
+import { clusterMetricsOf, inApiCluster } from '../cluster/cluster-metrics';
 
 /** Queue states exposed as dispatch_queue_jobs{state}. */
 export const QUEUE_STATES: JobType[] = [
@@ -18,14 +19,20 @@ export const QUEUE_STATES: JobType[] = [
 ];
 
 /**
- * The API's Prometheus registry. Process and HTTP metrics are this replica's own;
- * the dispatch_* figures are read at scrape time from shared sources (the Redis
- * counters every worker writes, queue counts, the consent ledger), so every API
- * replica reports the same deployment-wide values: aggregate them with max(), not sum().
+ * The API's Prometheus metrics. Process and HTTP metrics are this replica's own (with
+ * API_PROCESSES > 1, those of all its processes, summed by the cluster primary); the
+ * dispatch_* figures are read at scrape time from shared sources (the Redis counters
+ * every worker writes, queue counts, the consent ledger), so every API replica reports
+ * the same deployment-wide values: aggregate them with max(), not sum().
  */
 @Injectable()
 export class PrometheusMetrics {
-  readonly registry = new Registry();
+  /** This process's own metrics: runtime and HTTP. */
+  private readonly processRegistry = new Registry();
+  /** Deployment-wide figures read from Redis and Postgres at scrape time. */
+  private readonly registry = new Registry();
+  /** The process metrics of every API process, when this is one of several (API_PROCESSES). */
+  private readonly clusterProcessMetrics = inApiCluster() ? clusterMetricsOf(this.processRegistry) : null;
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   private readonly logger = new Logger(PrometheusMetrics.name);
   /** Several metrics of one scrape share one Redis read while it is in flight. */
@@ -36,15 +43,15 @@ export class PrometheusMetrics {
     private readonly jobQueue: JobQueue,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {
-    const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
+    collectDefaultMetrics({ register: this.processRegistry });
     this.httpDuration = new Histogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP request duration by method, matched route pattern and status',
       labelNames: ['method', 'route', 'status'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers,
+      registers: [this.processRegistry],
     });
+    const registers = [this.registry];
     this.emailCounter('sent', 'Emails handed to the mail server, per newsletter');
     this.emailCounter('failed', 'Emails that failed permanently, per newsletter');
     this.emailCounter('skipped', 'Emails skipped (suppressed, unsubscribed meanwhile), per newsletter');
@@ -74,8 +81,12 @@ export class PrometheusMetrics {
     });
   }
 
-  metrics(): Promise<string> {
-    return this.registry.metrics();
+  async metrics(): Promise<string> {
+    const [own, shared] = await Promise.all([
+      this.clusterProcessMetrics ? this.clusterProcessMetrics() : this.processRegistry.metrics(),
+      this.registry.metrics(),
+    ]);
+    return `${own.trimEnd()}\n${shared}`;
   }
 
   get contentType(): string {

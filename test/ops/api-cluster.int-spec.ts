@@ -1,0 +1,138 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer, Server } from 'node:net';
+import { join } from 'node:path';
+import { createTestEnv, TestEnv, waitFor } from '../helpers/test-env';
+import { freePort } from '../helpers/private-services';
+import { parseExposition } from './prometheus-exposition';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** A GET on a new connection each time, so the cluster hands it to its next process. */
+function get(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    request(url, { agent: false }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+/** The API as `npm run start:api` runs it (under ts-node here), with API_PROCESSES set. */
+function startApi(port: number, processes: number) {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/api/src/main.ts'],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        PORT: String(port),
+        API_PROCESSES: String(processes),
+        TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return {
+    child,
+    exited,
+    output: () => output,
+    /** The API processes the primary forked (Linux: the kernel lists a task's children). */
+    processes: (): number[] =>
+      readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number),
+    ensureStopped: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('the API as several processes on one port (API_PROCESSES)', () => {
+  let env: TestEnv;
+
+  beforeAll(async () => {
+    env = await createTestEnv('ops_api_cluster');
+  });
+  afterAll(async () => {
+    await env?.cleanup();
+  });
+
+  it('serves from every process, reports their metrics summed, replaces a dead one and exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const api = startApi(port, 2);
+    try {
+      await waitFor(
+        async () => (await get(`${base}/health/live`).catch(() => ({ status: 0 }))).status === 200,
+        90_000,
+        'the API to listen',
+      );
+      await waitFor(() => api.output().match(/listening on/g)?.length === 2, 60_000, 'both processes to listen');
+      const [first, second] = api.processes();
+      expect(second).toBeDefined();
+
+      for (let i = 0; i < 20; i++) expect((await get(`${base}/privacy`)).status).toBe(200);
+      // Each process counted only the requests it served; the scrape answer must hold all 20.
+      const privacyCount = async () => {
+        const families = parseExposition((await get(`${base}/metrics`)).body);
+        const histogram = families.get('http_request_duration_seconds')!;
+        return histogram.histograms.find((h) => h.labels.route === '/privacy' && h.labels.status === '200')?.count;
+      };
+      expect(await privacyCount()).toBe(20);
+      expect(await privacyCount()).toBe(20);
+
+      process.kill(first, 'SIGKILL');
+      const replaced = await waitFor(
+        () => {
+          const now = api.processes();
+          return now.length === 2 && !now.includes(first) ? now : null;
+        },
+        60_000,
+        'a new API process in place of the killed one',
+      );
+      expect(replaced).toContain(second);
+      expect(api.output()).toContain(`API process ${first} exited (signal SIGKILL): starting a new one`);
+      await waitFor(() => api.output().match(/listening on/g)?.length === 3, 60_000, 'the new process to listen');
+      for (let i = 0; i < 4; i++) expect((await get(`${base}/health/live`)).status).toBe(200);
+
+      api.child.kill('SIGTERM');
+      expect(await api.exited).toEqual({ code: 0, signal: null });
+      expect(replaced.filter(alive)).toEqual([]);
+    } finally {
+      api.ensureStopped();
+    }
+  }, 240_000);
+
+  it('stops with exit code 1 when its processes cannot start (the port is taken)', async () => {
+    const port = await freePort();
+    const squatter: Server = createServer();
+    await new Promise<void>((resolve) => squatter.listen(port, resolve));
+    const api = startApi(port, 2);
+    try {
+      expect(await api.exited).toEqual({ code: 1, signal: null });
+      expect(api.output()).toMatch(/exited \(code 1\) before it listened: stopping the API/);
+    } finally {
+      api.ensureStopped();
+      squatter.close();
+    }
+  }, 120_000);
+});
