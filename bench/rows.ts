@@ -239,6 +239,7 @@ export function subscribeRows(r: SubscribeResult, full: boolean): Row[] {
   const duration = `${r.seconds} s, ${r.connections} connections` + (full ? '' : ' (quick: 10 s; --full runs 20 s)');
   const loads: Array<[string, LoadResult]> = [
     ['API', r.api],
+    ['API as one process', r.apiOneProcess],
     ['bare', r.bare],
     ['Nest floor', r.nestFloor],
     ['Nest fastify floor', r.nestFastifyFloor],
@@ -247,10 +248,11 @@ export function subscribeRows(r: SubscribeResult, full: boolean): Row[] {
     .map(([name, x]) => (x.non2xx || x.errors ? `${name}: ${x.non2xx} non-2xx, ${x.errors} errors` : ''))
     .filter(Boolean);
   const r1 = ratio(r.api.requestsPerSecond, r.bare.requestsPerSecond);
+  const processes = `API_PROCESSES=${r.apiProcesses}`;
   return [
     {
       id: 'subscribe.rps',
-      measurement: 'Subscribe API, POST /subscriptions',
+      measurement: `Subscribe API, POST /subscriptions (${processes})`,
       value: r.api.requestsPerSecond,
       baseline: r.bare.requestsPerSecond,
       unit: 'req/s',
@@ -259,12 +261,24 @@ export function subscribeRows(r: SubscribeResult, full: boolean): Row[] {
       verdict: problems.length ? 'FAIL' : atLeast(r1, 0.5),
       note:
         `${duration}; ${n(r.api.storedSubscribers)} readers stored by the API, ${n(r.bare.storedSubscribers)} by the bare ` +
-        `server (node:http + one INSERT … ON CONFLICT)` +
+        `server (node:http + one INSERT … ON CONFLICT); API ${r.api.cpu.cores.api?.toFixed(2) ?? '?'} cores` +
         (problems.length ? `; ${problems.join('; ')}` : ''),
     },
     {
+      id: 'subscribe.rps_one_process',
+      measurement: 'Subscribe API as one process (API_PROCESSES=1)',
+      value: r.apiOneProcess.requestsPerSecond,
+      baseline: r.bare.requestsPerSecond,
+      unit: 'req/s',
+      ratio: ratio(r.apiOneProcess.requestsPerSecond, r.bare.requestsPerSecond),
+      verdict: 'info',
+      note:
+        `p50 ${r.apiOneProcess.p50Ms} ms, p99 ${r.apiOneProcess.p99Ms} ms; ` +
+        `API ${r.apiOneProcess.cpu.cores.api?.toFixed(2) ?? '?'} cores`,
+    },
+    {
       id: 'subscribe.http_floor',
-      measurement: 'Subscribe API, HTTP stack alone (honeypot posts)',
+      measurement: `Subscribe API, HTTP stack alone (honeypot posts, ${processes})`,
       value: r.httpFloor.requestsPerSecond,
       baseline: r.bare.requestsPerSecond,
       unit: 'req/s',
@@ -279,7 +293,7 @@ export function subscribeRows(r: SubscribeResult, full: boolean): Row[] {
     nestFloorRow('subscribe.nest_fastify_floor', 'fastify', r.nestFastifyFloor, r.bare),
     {
       id: 'subscribe.p50',
-      measurement: 'Subscribe API latency p50',
+      measurement: `Subscribe API latency p50 (${processes})`,
       value: r.api.p50Ms,
       baseline: r.bare.p50Ms,
       unit: 'ms',
@@ -287,7 +301,7 @@ export function subscribeRows(r: SubscribeResult, full: boolean): Row[] {
     },
     {
       id: 'subscribe.p99',
-      measurement: 'Subscribe API latency p99',
+      measurement: `Subscribe API latency p99 (${processes})`,
       value: r.api.p99Ms,
       baseline: r.bare.p99Ms,
       unit: 'ms',

@@ -3,7 +3,7 @@
  * Measures the real send path against the bare limit of the same machine in the same run,
  * prints a table and writes bench/results/<timestamp>.json. See bench/README.md.
  */
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { basename } from 'node:path';
 import { workerNodeFlags } from './lib/apps';
 import { bareSend, syntheticMessage } from './lib/bare-send';
@@ -31,6 +31,8 @@ export interface Options {
   concurrency: number;
   subscribeSeconds: number;
   connections: number;
+  /** API_PROCESSES of the subscribe run (default: one per core). */
+  apiProcesses: number;
   profile: boolean;
 }
 
@@ -49,6 +51,7 @@ function parseArgs(argv: string[]): Options {
     concurrency: Number(value('concurrency') ?? process.env.SEND_CONCURRENCY ?? 8),
     subscribeSeconds: Number(value('seconds') ?? (full ? 20 : 10)),
     connections: Number(value('connections') ?? 50),
+    apiProcesses: Number(value('api-processes') ?? availableParallelism()),
     profile: flag('profile'),
   };
 }
@@ -191,6 +194,7 @@ async function main(): Promise<void> {
     const r = await runSubscribe({
       seconds: opts.subscribeSeconds,
       connections: opts.connections,
+      apiProcesses: opts.apiProcesses,
       profile: opts.profile,
     });
     results.details.subscribe = r;

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import ts from 'typescript';
-import { peakRssMb, request, ROOT, startNode, Started, stop, waitForOutput } from './children';
+import { childrenOf, peakRssMb, request, ROOT, startNode, Started, stop, waitForOutput } from './children';
 import { ADMIN_TOKEN } from './private-env';
 
 /** Where the built apps are: dist/ (what `npm run bench` builds), or BENCH_DIST for a private build. */
@@ -23,6 +23,8 @@ export interface ApiProcess {
   child: Started;
   baseUrl: string;
   pid: number;
+  /** The started process and, with API_PROCESSES > 1, the API processes it forked. */
+  pids(): number[];
   /** With a profile: starts sampling (call right before the measured window). */
   startProfile(): Promise<void>;
   /** With a profile: stops sampling and returns the .cpuprofile file written. */
@@ -65,23 +67,34 @@ function profileControls(child: Started, profile?: ProfileOptions) {
   };
 }
 
-/** The real API from dist/, as `npm run start:api` runs it; optionally CPU-profiled (see startWorker). */
-export async function startApi(env: Record<string, string>, profile?: ProfileOptions): Promise<ApiProcess> {
+/**
+ * The real API from dist/, as `npm run start:api` runs it, as `processes` processes on one port
+ * (API_PROCESSES); optionally CPU-profiled (see startWorker; one process only: the profile hook
+ * answers on the IPC channel of the process the bench started).
+ */
+export async function startApi(
+  env: Record<string, string>,
+  profile?: ProfileOptions,
+  processes = 1,
+): Promise<ApiProcess> {
+  if (profile && processes > 1) throw new Error('profile the API as one process');
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const p = profiling(profile);
   const child = startNode(
     'api',
     `${dist()}/apps/api/src/main.js`,
-    { ...env, ...p.env, PORT: String(port), PUBLIC_BASE_URL: baseUrl },
+    { ...env, ...p.env, PORT: String(port), PUBLIC_BASE_URL: baseUrl, API_PROCESSES: String(processes) },
     [...apiNodeFlags(), ...p.nodeArgs],
     !!profile,
   );
-  await waitForOutput(child, /listening/i);
+  await waitForOutput(child, new RegExp(`(listening on[\\s\\S]*){${processes}}`, 'i'));
+  const pid = child.proc.pid!;
   return {
     child,
     baseUrl,
-    pid: child.proc.pid!,
+    pid,
+    pids: () => [pid, ...childrenOf(pid)],
     ...profileControls(child, profile),
     stop: () => stop(child),
   };

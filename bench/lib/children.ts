@@ -1,5 +1,5 @@
 import { ChildProcess, fork, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import ts from 'typescript';
 
@@ -76,6 +76,17 @@ export function forkProc(name: string, script: string, env: Record<string, strin
   writeFileSync(out, outputText);
   const proc = fork(out, [], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   return track(proc, name);
+}
+
+/** The processes `pid` started (Linux: each task lists its children), for CPU accounting. */
+export function childrenOf(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+      readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number),
+    );
+  } catch {
+    return []; // already gone
+  }
 }
 
 /** Resolves when a line matching `pattern` appears on the child's stdout; rejects if it exits first. */

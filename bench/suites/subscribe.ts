@@ -23,7 +23,11 @@ export interface LoadResult {
 export interface SubscribeResult {
   seconds: number;
   connections: number;
+  /** API_PROCESSES of the main run. */
+  apiProcesses: number;
   api: LoadResult;
+  /** The API as one process (API_PROCESSES=1). */
+  apiOneProcess: LoadResult;
   /**
    * The same route answering posts with the honeypot field filled: the whole HTTP stack
    * (express, Nest, middleware, origin and body checks, the 202) without the sign-up's
@@ -103,6 +107,8 @@ function summarise(r: autocannon.Result, stored: number, cpu: CpuWindow): LoadRe
 export async function runSubscribe(opts: {
   seconds: number;
   connections: number;
+  /** API_PROCESSES of the API under load (the one-process run is measured as well). */
+  apiProcesses: number;
   profile?: boolean;
 }): Promise<SubscribeResult> {
   const penv = await createPrivateEnv('subscribe', { SUBSCRIBE_RATE_LIMIT: '0' });
@@ -116,32 +122,10 @@ export async function runSubscribe(opts: {
           .n,
       );
 
-    let profile: string | undefined;
-    const api = await startApi(penv.env, opts.profile ? { dir: PROFILE_DIR, name: 'subscribe-api' } : undefined);
-    let apiResult: LoadResult;
-    let httpFloor: LoadResult;
-    try {
-      await load(api.baseUrl, 2, opts.connections, 'warmup-api');
-      log(`subscribe: real API, ${opts.connections} connections for ${opts.seconds}s`);
-      await api.startProfile();
-      const meter = new CpuMeter();
-      meter.start();
-      const r = await load(api.baseUrl, opts.seconds, opts.connections, 'api');
-      const cpu = meter.stop({ api: [api.pid], 'autocannon (bench)': [process.pid] });
-      apiResult = summarise(r, await countSubscribers('api'), cpu);
-      log(`subscribe: API ${Math.round(apiResult.requestsPerSecond)} req/s; ${describeCpu(cpu)}`);
-      profile = await api.writeProfile();
-
-      log(`subscribe: HTTP stack alone (honeypot posts), ${opts.connections} connections for ${opts.seconds}s`);
-      const floorMeter = new CpuMeter();
-      floorMeter.start();
-      const floor = await load(api.baseUrl, opts.seconds, opts.connections, 'floor', true);
-      const floorCpu = floorMeter.stop({ api: [api.pid], 'autocannon (bench)': [process.pid] });
-      httpFloor = summarise(floor, await countSubscribers('floor'), floorCpu);
-      log(`subscribe: HTTP stack alone ${Math.round(httpFloor.requestsPerSecond)} req/s; ${describeCpu(floorCpu)}`);
-    } finally {
-      await api.stop();
-    }
+    const measureApi = (processes: number, tag: string, extra: { httpFloor?: boolean; profile?: boolean }) =>
+      measureApiLoad(penv.env, processes, tag, opts, countSubscribers, extra);
+    const main = await measureApi(opts.apiProcesses, 'api', { httpFloor: true });
+    const { load: oneProcess, profile } = await measureApi(1, 'single', { profile: opts.profile });
 
     const server = (script: string, label: string, tag: string, env: Record<string, string> = {}) =>
       measureServer(script, label, tag, { DATABASE_URL: penv.databaseUrl, ...env }, opts, countSubscribers);
@@ -153,8 +137,10 @@ export async function runSubscribe(opts: {
     return {
       seconds: opts.seconds,
       connections: opts.connections,
-      api: apiResult,
-      httpFloor,
+      apiProcesses: opts.apiProcesses,
+      api: main.load,
+      apiOneProcess: oneProcess,
+      httpFloor: main.httpFloor!,
       bare: bareResult,
       nestFloor,
       nestFastifyFloor,
@@ -162,6 +148,42 @@ export async function runSubscribe(opts: {
     };
   } finally {
     await penv.cleanup();
+  }
+}
+
+/**
+ * The API as `processes` processes under POST /subscriptions with new addresses; optionally
+ * also the honeypot posts (the HTTP stack alone) and a CPU profile of the sign-ups.
+ */
+async function measureApiLoad(
+  env: Record<string, string>,
+  processes: number,
+  tag: string,
+  opts: { seconds: number; connections: number },
+  countSubscribers: (tag: string) => Promise<number>,
+  extra: { httpFloor?: boolean; profile?: boolean },
+): Promise<{ load: LoadResult; httpFloor?: LoadResult; profile?: string }> {
+  const api = await startApi(env, extra.profile ? { dir: PROFILE_DIR, name: 'subscribe-api' } : undefined, processes);
+  const label = `API (${processes} process${processes > 1 ? 'es' : ''})`;
+  const measure = async (what: string, loadTag: string, honeypot: boolean) => {
+    log(`subscribe: ${label}, ${what}, ${opts.connections} connections for ${opts.seconds}s`);
+    const meter = new CpuMeter();
+    meter.start();
+    const r = await load(api.baseUrl, opts.seconds, opts.connections, loadTag, honeypot);
+    const cpu = meter.stop({ api: api.pids(), 'autocannon (bench)': [process.pid] });
+    const result = summarise(r, await countSubscribers(loadTag), cpu);
+    log(`subscribe: ${label}, ${what}: ${Math.round(result.requestsPerSecond)} req/s; ${describeCpu(cpu)}`);
+    return result;
+  };
+  try {
+    await load(api.baseUrl, 2, opts.connections, `warmup-${tag}`);
+    await api.startProfile();
+    const signUps = await measure('sign-ups', tag, false);
+    const profile = await api.writeProfile();
+    const httpFloor = extra.httpFloor ? await measure('honeypot posts', 'floor', true) : undefined;
+    return { load: signUps, httpFloor, profile };
+  } finally {
+    await api.stop();
   }
 }
 

@@ -116,7 +116,7 @@ describe('the API as several processes on one port (API_PROCESSES)', () => {
 
       api.child.kill('SIGTERM');
       expect(await api.exited).toEqual({ code: 0, signal: null });
-      expect(replaced.filter(alive)).toEqual([]);
+      expect(replaced!.filter(alive)).toEqual([]);
     } finally {
       api.ensureStopped();
     }
