@@ -157,6 +157,30 @@ describe('Transactional mails through the worker (real PostgreSQL, Redis and SMT
     expect(job.returnvalue).toEqual({ status: 'sent', messageId: expected });
   });
 
+  it('sends a batch of confirmations; a refused address does not stop the others and a 421 retries only its own', async () => {
+    const emails = ['batch-a@example.net', 'batch-b@example.net', 'batch-c@example.net'];
+    const ids = await Promise.all(emails.map((email) => reader(email, 'pending', [morning])));
+    // The batch's first two messages, whichever readers they are for: one refused for good, one for now.
+    sink.answers.push({ code: 550, message: 'No such user' }, { code: 421, message: 'Too busy, try later' });
+    await jobs.add(
+      'send-confirmations',
+      { readers: ids.map((subscriberId) => ({ subscriberId, newsletterIds: [morning] })) },
+      { jobId: 'confirm-batch-1' },
+    );
+    const job = await waitForJob('confirm-batch-1', 'completed');
+    expect(job.attemptsMade).toBe(2);
+    // The retry mailed the one that met the 421; the one already mailed and the refused one were left alone.
+    expect(job.returnvalue).toEqual({ sent: 1, skipped: 2, refused: 0 });
+    const received = emails.map((email) => sink.to(email).length).sort();
+    expect(received).toEqual([0, 1, 1]);
+    for (const [i, email] of emails.entries()) {
+      for (const mail of sink.to(email)) {
+        const messageId = worker.get(MailHeaders).messageId('confirm', ids[i], `confirm-batch-1-${ids[i]}`);
+        expect(mail.parsed.messageId).toBe(messageId);
+      }
+    }
+  });
+
   it('does not retry a permanent refusal (550)', async () => {
     const email = 'no-such-user@example.net';
     const id = await reader(email, 'active', [morning]);

@@ -78,11 +78,13 @@ describe('suppression end to end (API, worker, SMTP sink)', () => {
   const unsubscribeLinks = new Map<string, string>();
   const unsubscribeLinkOf = async (reader: string) => unsubscribeLinks.get(reader)!;
 
-  /** Queued jobs for a reader on the transactional queue (the suppressed must have none). */
+  /** Queued jobs for a reader on the transactional queue, alone or in a batch (the suppressed must have none). */
   const transactionalJobsFor = async (subscriberId: string) => {
     const queue = api.app.get<Queue>(getQueueToken('transactional'));
     const jobs = await queue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed']);
-    return jobs.filter((j) => (j.data as { subscriberId?: string }).subscriberId === subscriberId).map((j) => j.name);
+    const readersOf = (data: { subscriberId?: string; readers?: Array<{ subscriberId: string }> }) =>
+      data.readers?.map((r) => r.subscriberId) ?? [data.subscriberId];
+    return jobs.filter((j) => readersOf(j.data as object).includes(subscriberId)).map((j) => j.name);
   };
 
   it('a bounce and a complaint reported after a digest keep both addresses out of the next digest', async () => {

@@ -6,7 +6,9 @@ import { QueueName } from './queue-names';
  */
 export type JobSpec =
   // transactional: mails to one reader
-  | { queue: 'transactional'; name: 'send-confirmation'; data: { subscriberId: string; newsletterIds: string[] } }
+  | { queue: 'transactional'; name: 'send-confirmation'; data: ConfirmationRequest }
+  // the confirmations of the sign-ups one API process took in together
+  | { queue: 'transactional'; name: 'send-confirmations'; data: { readers: ConfirmationRequest[] } }
   | { queue: 'transactional'; name: 'send-welcome'; data: { subscriberId: string; newsletterIds: string[] } }
   | { queue: 'transactional'; name: 'send-unsubscribed'; data: { subscriberId: string; newsletterId: string | null } }
   | { queue: 'transactional'; name: 'send-data-export'; data: { subscriberId: string } }
@@ -24,12 +26,19 @@ export type JobSpec =
   | { queue: 'maintenance'; name: 'purge-unconfirmed'; data: Record<string, never> }
   | { queue: 'maintenance'; name: 'requeue-confirmations'; data: Record<string, never> };
 
+/** A double opt-in mail for the reader's pending subscriptions among `newsletterIds`. */
+export interface ConfirmationRequest {
+  subscriberId: string;
+  newsletterIds: string[];
+}
+
 export type JobName = JobSpec['name'];
 export type JobData<N extends JobName> = Extract<JobSpec, { name: N }>['data'];
 export type QueueOfJob<N extends JobName> = Extract<JobSpec, { name: N }>['queue'];
 
 export const JOB_QUEUE: { [N in JobName]: QueueOfJob<N> } = {
   'send-confirmation': QueueName.transactional,
+  'send-confirmations': QueueName.transactional,
   'send-welcome': QueueName.transactional,
   'send-unsubscribed': QueueName.transactional,
   'send-data-export': QueueName.transactional,

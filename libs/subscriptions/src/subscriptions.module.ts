@@ -13,6 +13,7 @@ import { ActiveNewsletterCache } from './newsletters/active-newsletter-cache';
 import { NewslettersService } from './newsletters/newsletters.service';
 import { SubscriberRecords } from './subscribers/subscriber-records.service';
 import { SignUpWriter } from './subscribers/sign-up-writer';
+import { ConfirmationQueue } from './mails/confirmation-job';
 import { SubscriptionService } from './subscribers/subscription.service';
 
 /** Reader flows, newsletters, consent ledger, imports and purges. */
@@ -22,6 +23,7 @@ const READER_SERVICES = [
   ConsentLedger,
   FormTokenService,
   SignUpWriter,
+  ConfirmationQueue,
   SubscriptionService,
   SubscriberRecords,
   SubscriberImportService,

@@ -3,9 +3,10 @@ import { Logger } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import { classifySmtpError, MailSendError } from '@app/mail';
 import { JobData, QueueName } from '@app/queues';
-import { TransactionalMailService, TransactionalOutcome } from '@app/subscriptions';
+import { ConfirmationBatchOutcome, TransactionalMailService, TransactionalOutcome } from '@app/subscriptions';
 
-type TransactionalJobName = 'send-confirmation' | 'send-welcome' | 'send-unsubscribed' | 'send-data-export';
+type TransactionalJobName =
+  'send-confirmation' | 'send-confirmations' | 'send-welcome' | 'send-unsubscribed' | 'send-data-export';
 
 /**
  * The `transactional` queue: one service call per job name. A temporary send failure
@@ -20,7 +21,9 @@ export class TransactionalProcessor extends WorkerHost {
     super();
   }
 
-  async process(job: Job<unknown, TransactionalOutcome, string>): Promise<TransactionalOutcome> {
+  async process(
+    job: Job<unknown, TransactionalOutcome | ConfirmationBatchOutcome, string>,
+  ): Promise<TransactionalOutcome | ConfirmationBatchOutcome> {
     // The job id is the message's identity: a retry sends the same Message-ID.
     const options = { messageKey: job.id };
     try {
@@ -28,6 +31,10 @@ export class TransactionalProcessor extends WorkerHost {
         case 'send-confirmation': {
           const { subscriberId, newsletterIds } = job.data as JobData<'send-confirmation'>;
           return await this.mails.sendConfirmation(subscriberId, newsletterIds, options);
+        }
+        case 'send-confirmations': {
+          const { readers } = job.data as JobData<'send-confirmations'>;
+          return await this.mails.sendConfirmations(readers, job.id!);
         }
         case 'send-welcome': {
           const { subscriberId, newsletterIds } = job.data as JobData<'send-welcome'>;

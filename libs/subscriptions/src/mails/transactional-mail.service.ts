@@ -6,6 +6,7 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { maskEmail } from '@app/common';
 import { Newsletter, Subscriber, SubscriptionStatus } from '@app/database';
 import { MailHeaders, MailingList, MailRenderer, MailTransport, RenderedMail } from '@app/mail';
+import type { ConfirmationRequest } from '@app/queues';
 import { SuppressionService } from '../suppression/suppression.service';
 import { ReaderLinks } from '../tokens/reader-links';
 
@@ -13,6 +14,17 @@ import { ReaderLinks } from '../tokens/reader-links';
 export type TransactionalOutcome =
   | { status: 'sent'; messageId: string }
   | { status: 'skipped'; reason: 'gone' | 'suppressed' | 'nothing-to-send' | 'throttled' };
+
+/** What a send-confirmations job did, reader by reader. */
+export interface ConfirmationBatchOutcome {
+  sent: number;
+  skipped: number;
+  /** Refused permanently (a 5xx for the address): not retried. */
+  refused: number;
+}
+
+/** Confirmations of one batch sent at the same time (each is a few queries and one SMTP send). */
+const CONFIRMATIONS_IN_PARALLEL = 4;
 
 export interface TransactionalSendOptions {
   /**
@@ -93,6 +105,35 @@ export class TransactionalMailService {
       if ((err as { kind?: string }).kind !== 'permanent') await this.releaseConfirmationSlot(subscriberId, claim);
       throw err;
     }
+  }
+
+  /**
+   * The confirmations of a batch of sign-ups (one send-confirmations job), each sent as
+   * sendConfirmation sends it, with a Message-ID of its own derived from `batchKey`. A
+   * temporary failure does not hold up the others: it is thrown once every reader was
+   * tried, so the job is retried, and the retry skips the readers already mailed (their
+   * claimed slot answers "throttled"). An address refused permanently is logged, not retried.
+   */
+  async sendConfirmations(readers: ConfirmationRequest[], batchKey: string): Promise<ConfirmationBatchOutcome> {
+    const outcome: ConfirmationBatchOutcome = { sent: 0, skipped: 0, refused: 0 };
+    let retry: unknown = null;
+    const sendOne = async ({ subscriberId, newsletterIds }: ConfirmationRequest) => {
+      try {
+        const result = await this.sendConfirmation(subscriberId, newsletterIds, {
+          messageKey: `${batchKey}-${subscriberId}`,
+        });
+        outcome[result.status === 'sent' ? 'sent' : 'skipped']++;
+      } catch (err) {
+        if ((err as { kind?: string }).kind !== 'permanent') return void (retry ??= err);
+        outcome.refused++;
+        this.logger.warn(`confirmation for reader ${subscriberId} refused: ${(err as Error).message}`);
+      }
+    };
+    for (let i = 0; i < readers.length; i += CONFIRMATIONS_IN_PARALLEL) {
+      await Promise.all(readers.slice(i, i + CONFIRMATIONS_IN_PARALLEL).map(sendOne));
+    }
+    if (retry) throw retry;
+    return outcome;
   }
 
   /** Welcome after a confirmation, for the newsletters among `newsletterIds` still active. */

@@ -27,8 +27,8 @@ interface Candidate {
  * send-confirmation job is queued, so a Redis hiccup in between leaves a pending reader
  * no mail will ever reach. This finds readers with pending sign-ups who were never sent
  * a confirmation (not erased, not suppressed) and queues it again. Safe to run anywhere,
- * any time: the job id is the one the sign-up used, and the send claims its slot in the
- * database, so nobody gets two.
+ * any time: the send claims its slot in the database, so nobody gets two (the hourly job
+ * id also collapses this requeue's own repeats).
  */
 @Injectable()
 export class ConfirmationRequeueService {

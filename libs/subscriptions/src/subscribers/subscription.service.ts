@@ -1,14 +1,14 @@
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
-import { CLOCK, Clock, isUuid, maskEmail } from '@app/common';
+import { isUuid, maskEmail } from '@app/common';
 import { Newsletter, Subscriber, Subscription, SubscriptionStatus } from '@app/database';
 import { JobQueue, jobId } from '@app/queues';
 import { ConsentLedger, ReaderRequestMeta } from '../consent/consent-ledger';
 import { consentText } from '../consent/consent-text';
 import { PRIVACY_NOTICE } from '../consent/privacy-notice';
 import { ReaderNotFoundError, UnknownNewsletterError } from '../errors';
-import { confirmationJobId } from '../mails/confirmation-job';
+import { ConfirmationQueue } from '../mails/confirmation-job';
 import { ActiveNewsletterCache } from '../newsletters/active-newsletter-cache';
 import { NewslettersService } from '../newsletters/newsletters.service';
 import { toStoredEmail } from '../readers/reader-input';
@@ -83,7 +83,7 @@ export class SubscriptionService {
     private readonly suppression: SuppressionService,
     private readonly tokens: TokenService,
     private readonly jobs: JobQueue,
-    @Optional() @Inject(CLOCK) private readonly now: Clock = Date.now,
+    private readonly confirmations: ConfirmationQueue,
   ) {}
 
   /**
@@ -106,13 +106,9 @@ export class SubscriptionService {
     }
     const { subscriberId, pendingIds } = written;
     if (pendingIds.length === 0) return 'already_active';
-    // One confirmation per reader per hour, whatever is posted: the job id collapses repeats.
+    // One confirmation per reader per hour, whatever is posted: the send claims its slot in the database.
     // Should Redis fail here, the rows stay and the maintenance requeue sends it later.
-    await this.jobs.addCoalesced(
-      'send-confirmation',
-      { subscriberId, newsletterIds: pendingIds },
-      { jobId: confirmationJobId(subscriberId, this.now()) },
-    );
+    await this.confirmations.request({ subscriberId, newsletterIds: pendingIds });
     return 'pending_confirmation';
   }
 
