@@ -46,7 +46,8 @@ export function runApiCluster(processes: number, say: Say): void {
       return stopAll();
     }
     say(`API process ${worker.process.pid} exited (${how}): starting a new one`);
-    setTimeout(() => stopping || start(), RESTART_DELAY_MS).unref();
+    // Not unref'd: with every process gone, this timer is what keeps the primary alive to replace them.
+    setTimeout(() => stopping || start(), RESTART_DELAY_MS);
   });
 
   cluster.on('message', (worker, message: ClusterMetricsRequest) => {
