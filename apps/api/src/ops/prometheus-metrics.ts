@@ -30,7 +30,7 @@ export class PrometheusMetrics {
   /** This process's own metrics: runtime and HTTP. */
   private readonly processRegistry = new Registry();
   /** Deployment-wide figures read from Redis and Postgres at scrape time. */
-  private readonly registry = new Registry();
+  private readonly sharedRegistry = new Registry();
   /** The process metrics of every API process, when this is one of several (API_PROCESSES). */
   private readonly clusterProcessMetrics = inApiCluster() ? clusterMetricsOf(this.processRegistry) : null;
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
@@ -51,7 +51,7 @@ export class PrometheusMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [this.processRegistry],
     });
-    const registers = [this.registry];
+    const registers = [this.sharedRegistry];
     this.emailCounter('sent', 'Emails handed to the mail server, per newsletter');
     this.emailCounter('failed', 'Emails that failed permanently, per newsletter');
     this.emailCounter('skipped', 'Emails skipped (suppressed, unsubscribed meanwhile), per newsletter');
@@ -84,13 +84,13 @@ export class PrometheusMetrics {
   async metrics(): Promise<string> {
     const [own, shared] = await Promise.all([
       this.clusterProcessMetrics ? this.clusterProcessMetrics() : this.processRegistry.metrics(),
-      this.registry.metrics(),
+      this.sharedRegistry.metrics(),
     ]);
     return `${own.trimEnd()}\n${shared}`;
   }
 
   get contentType(): string {
-    return this.registry.contentType;
+    return this.sharedRegistry.contentType;
   }
 
   private emailCounter(outcome: 'sent' | 'failed' | 'skipped', help: string): void {
@@ -98,7 +98,7 @@ export class PrometheusMetrics {
       name: `dispatch_emails_${outcome}_total`,
       help,
       labelNames: ['newsletter'],
-      registers: [this.registry],
+      registers: [this.sharedRegistry],
       collect: async () => {
         const snapshot = await this.sharedSnapshot();
         counter.reset();
@@ -114,7 +114,7 @@ export class PrometheusMetrics {
       name: `dispatch_jobs_${outcome}_total`,
       help,
       labelNames: ['queue'],
-      registers: [this.registry],
+      registers: [this.sharedRegistry],
       collect: async () => {
         const snapshot = await this.sharedSnapshot();
         counter.reset();
