@@ -236,7 +236,7 @@ function nestFloorRow(id: string, platform: 'express' | 'fastify', floor: LoadRe
 }
 
 export function subscribeRows(r: SubscribeResult, full: boolean): Row[] {
-  const duration = `${r.seconds} s, ${r.connections} connections` + (full ? '' : ' (quick: 10 s; --full runs 20 s)');
+  const duration = `${r.seconds} s, ${r.connections} connections` + (full ? '' : ' (quick: 6 s; --full runs 20 s)');
   const loads: Array<[string, LoadResult]> = [
     ['API', r.api],
     ['API as one process', r.apiOneProcess],
