@@ -1,59 +1,18 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { createServer, Server } from 'node:net';
-import { join } from 'node:path';
+import { getOnNewConnection as get, startApiProcess } from '../helpers/api-process';
 import { createTestEnv, TestEnv, waitFor } from '../helpers/test-env';
 import { freePort } from '../helpers/private-services';
 import { parseExposition } from './prometheus-exposition';
 
-const ROOT = join(__dirname, '..', '..');
-
-/** A GET on a new connection each time, so the cluster hands it to its next process. */
-function get(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    request(url, { agent: false }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    })
-      .on('error', reject)
-      .end();
-  });
-}
-
-/** The API as `npm run start:api` runs it (under ts-node here), with API_PROCESSES set. */
+/** The API as several processes; `processes()` lists those the primary forked (Linux: /proc). */
 function startApi(port: number, processes: number) {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/api/src/main.ts'],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        PORT: String(port),
-        API_PROCESSES: String(processes),
-        TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
+  const api = startApiProcess(port, { API_PROCESSES: String(processes) });
+  const pid = api.child.pid!;
   return {
-    child,
-    exited,
-    output: () => output,
-    /** The API processes the primary forked (Linux: the kernel lists a task's children). */
+    ...api,
     processes: (): number[] =>
-      readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number),
-    ensureStopped: () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    },
+      readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number),
   };
 }
 
@@ -81,11 +40,7 @@ describe('the API as several processes on one port (API_PROCESSES)', () => {
     const base = `http://127.0.0.1:${port}`;
     const api = startApi(port, 2);
     try {
-      await waitFor(
-        async () => (await get(`${base}/health/live`).catch(() => ({ status: 0 }))).status === 200,
-        90_000,
-        'the API to listen',
-      );
+      await api.waitUntilLive(90_000);
       await waitFor(() => api.output().match(/listening on/g)?.length === 2, 60_000, 'both processes to listen');
       const [first, second] = api.processes();
       expect(second).toBeDefined();

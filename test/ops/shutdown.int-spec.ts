@@ -3,20 +3,16 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { getQueueToken } from '@nestjs/bullmq';
 import { Test } from '@nestjs/testing';
 import { Queue } from 'bullmq';
-import { ChildProcess, spawn } from 'node:child_process';
-import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { JobQueue, QueueName } from '@app/queues';
 import { AppModule } from '../../apps/api/src/app.module';
 import { configureApp } from '../../apps/api/src/configure-app';
+import { getOnNewConnection as get, startApiProcess } from '../helpers/api-process';
 import { createTestEnv, TestEnv, waitFor } from '../helpers/test-env';
 import { WorkerProcess } from '../helpers/worker-process';
 import { freePort } from '../helpers/private-services';
 import { PROBE_QUEUE, startProbeWorker } from './probe-worker';
-
-const ROOT = join(__dirname, '..', '..');
 
 /** A request that takes a while, then uses the database and Redis: caught in flight by a shutdown. */
 let reachedHandler: () => void = () => undefined;
@@ -35,19 +31,6 @@ class SlowController {
     const waiting = await this.jobs.queue(QueueName.feeds).getWaitingCount();
     return { finished: true, db: one, waiting };
   }
-}
-
-function get(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    // A fresh connection each time (no keep-alive agent), as a new client would open.
-    request(url, { agent: false }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    })
-      .on('error', reject)
-      .end();
-  });
 }
 
 describe('graceful shutdown', () => {
@@ -109,32 +92,16 @@ describe('graceful shutdown', () => {
   });
 
   it('a real API process exits 0 on SIGTERM', async () => {
-    const port = await freePort();
-    const child: ChildProcess = spawn(
-      process.execPath,
-      ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/api/src/main.ts'],
-      {
-        cwd: ROOT,
-        env: { ...process.env, PORT: String(port), TS_NODE_PROJECT: join(ROOT, 'tsconfig.json') },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let output = '';
-    child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child.once('exit', (code, signal) => resolve({ code, signal })),
-    );
+    const api = startApiProcess(await freePort());
     try {
-      await waitFor(
-        async () => (await get(`http://127.0.0.1:${port}/health/live`).catch(() => ({ status: 0 }))).status === 200,
-        60_000,
-        'the API to listen',
-      );
-      child.kill('SIGTERM');
-      expect({ exit: await exited, output }).toEqual({ exit: { code: 0, signal: null }, output: expect.any(String) });
+      await api.waitUntilLive();
+      api.child.kill('SIGTERM');
+      expect({ exit: await api.exited, output: api.output() }).toEqual({
+        exit: { code: 0, signal: null },
+        output: expect.any(String),
+      });
     } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      api.ensureStopped();
     }
   });
 });
