@@ -152,6 +152,29 @@ export async function runSubscribe(opts: {
 }
 
 /**
+ * One measured load: autocannon on `url` for the configured time, the machine's CPU meanwhile
+ * (the named `processes` apart, and autocannon, which runs in this process), the readers stored.
+ */
+async function measuredLoad(
+  label: string,
+  url: string,
+  tag: string,
+  honeypot: boolean,
+  processes: () => Record<string, number[]>,
+  opts: { seconds: number; connections: number },
+  countSubscribers: (tag: string) => Promise<number>,
+): Promise<LoadResult> {
+  log(`subscribe: ${label}, ${opts.connections} connections for ${opts.seconds}s`);
+  const meter = new CpuMeter();
+  meter.start();
+  const r = await load(url, opts.seconds, opts.connections, tag, honeypot);
+  const cpu = meter.stop({ ...processes(), 'autocannon (bench)': [process.pid] });
+  const result = summarise(r, await countSubscribers(tag), cpu);
+  log(`subscribe: ${label}: ${Math.round(result.requestsPerSecond)} req/s; ${describeCpu(cpu)}`);
+  return result;
+}
+
+/**
  * The API as `processes` processes under POST /subscriptions with new addresses; optionally
  * also the honeypot posts (the HTTP stack alone) and a CPU profile of the sign-ups.
  */
@@ -165,16 +188,16 @@ async function measureApiLoad(
 ): Promise<{ load: LoadResult; httpFloor?: LoadResult; profile?: string }> {
   const api = await startApi(env, extra.profile ? { dir: PROFILE_DIR, name: 'subscribe-api' } : undefined, processes);
   const label = `API (${processes} process${processes > 1 ? 'es' : ''})`;
-  const measure = async (what: string, loadTag: string, honeypot: boolean) => {
-    log(`subscribe: ${label}, ${what}, ${opts.connections} connections for ${opts.seconds}s`);
-    const meter = new CpuMeter();
-    meter.start();
-    const r = await load(api.baseUrl, opts.seconds, opts.connections, loadTag, honeypot);
-    const cpu = meter.stop({ api: api.pids(), 'autocannon (bench)': [process.pid] });
-    const result = summarise(r, await countSubscribers(loadTag), cpu);
-    log(`subscribe: ${label}, ${what}: ${Math.round(result.requestsPerSecond)} req/s; ${describeCpu(cpu)}`);
-    return result;
-  };
+  const measure = (what: string, loadTag: string, honeypot: boolean) =>
+    measuredLoad(
+      `${label}, ${what}`,
+      api.baseUrl,
+      loadTag,
+      honeypot,
+      () => ({ api: api.pids() }),
+      opts,
+      countSubscribers,
+    );
   try {
     await load(api.baseUrl, 2, opts.connections, `warmup-${tag}`);
     await api.startProfile();
@@ -204,14 +227,8 @@ async function measureServer(
     });
     const url = `http://127.0.0.1:${port}`;
     await load(url, 2, opts.connections, `warmup-${tag}`);
-    log(`subscribe: ${label} server, ${opts.connections} connections for ${opts.seconds}s`);
-    const meter = new CpuMeter();
-    meter.start();
-    const r = await load(url, opts.seconds, opts.connections, tag);
-    const cpu = meter.stop({ [`${label} server`]: [child.proc.pid!], 'autocannon (bench)': [process.pid] });
-    const result = summarise(r, await countSubscribers(tag), cpu);
-    log(`subscribe: ${label} ${Math.round(result.requestsPerSecond)} req/s; ${describeCpu(cpu)}`);
-    return result;
+    const processes = () => ({ [`${label} server`]: [child.proc.pid!] });
+    return await measuredLoad(`${label} server`, url, tag, false, processes, opts, countSubscribers);
   } finally {
     await stop(child);
   }
