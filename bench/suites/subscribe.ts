@@ -47,7 +47,7 @@ export interface SubscribeResult {
 }
 
 /** autocannon against POST /subscriptions, every request with a new address (`honeypot`: filled in, as bots do). */
-function load(
+export function load(
   url: string,
   seconds: number,
   connections: number,
@@ -111,17 +111,8 @@ export async function runSubscribe(opts: {
   apiProcesses: number;
   profile?: boolean;
 }): Promise<SubscribeResult> {
-  const penv = await createPrivateEnv('subscribe', { SUBSCRIBE_RATE_LIMIT: '0' });
+  const { penv, countSubscribers } = await createSubscribeEnv();
   try {
-    await penv.query(`INSERT INTO newsletters (slug, name, topics) VALUES ($1, 'Bench Daily', '{world}')`, [
-      BENCH_NEWSLETTER,
-    ]);
-    const countSubscribers = async (tag: string) =>
-      Number(
-        (await penv.query<{ n: string }>(`SELECT count(*) AS n FROM subscribers WHERE email LIKE $1`, [`${tag}.%`]))[0]
-          .n,
-      );
-
     const measureApi = (processes: number, tag: string, extra: { httpFloor?: boolean; profile?: boolean }) =>
       measureApiLoad(penv.env, processes, tag, opts, countSubscribers, extra);
     const main = await measureApi(opts.apiProcesses, 'api', { httpFloor: true });
@@ -151,6 +142,20 @@ export async function runSubscribe(opts: {
   }
 }
 
+/** A private database with the one newsletter the load signs up to, and a count of the readers stored per tag. */
+export async function createSubscribeEnv() {
+  const penv = await createPrivateEnv('subscribe', { SUBSCRIBE_RATE_LIMIT: '0' });
+  await penv.query(`INSERT INTO newsletters (slug, name, topics) VALUES ($1, 'Bench Daily', '{world}')`, [
+    BENCH_NEWSLETTER,
+  ]);
+  const countSubscribers = async (tag: string) =>
+    Number(
+      (await penv.query<{ n: string }>(`SELECT count(*) AS n FROM subscribers WHERE email LIKE $1`, [`${tag}.%`]))[0]
+        .n,
+    );
+  return { penv, countSubscribers };
+}
+
 /**
  * One measured load: autocannon on `url` for the configured time, the machine's CPU meanwhile
  * (the named `processes` apart, and autocannon, which runs in this process), the readers stored.
@@ -178,7 +183,7 @@ async function measuredLoad(
  * The API as `processes` processes under POST /subscriptions with new addresses; optionally
  * also the honeypot posts (the HTTP stack alone) and a CPU profile of the sign-ups.
  */
-async function measureApiLoad(
+export async function measureApiLoad(
   env: Record<string, string>,
   processes: number,
   tag: string,
