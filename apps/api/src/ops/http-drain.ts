@@ -23,9 +23,8 @@ export class HttpDrain implements OnModuleDestroy {
   readonly track = (_req: Request, res: Response, next: NextFunction): void => {
     this.inFlight.add(res);
     if (this.draining) res.setHeader('Connection', 'close');
-    const done = () => this.inFlight.delete(res);
-    res.once('finish', done);
-    res.once('close', done);
+    // 'close' follows 'finish' on every response, and comes alone when the client left first.
+    res.once('close', () => this.inFlight.delete(res));
     next();
   };
 

@@ -20,14 +20,8 @@ export function routeLabel(req: Request): string {
 export function httpMetricsMiddleware(histogram: Histogram<'method' | 'route' | 'status'>) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const stop = histogram.startTimer();
-    let done = false;
-    const finish = () => {
-      if (done) return;
-      done = true;
-      stop({ method: req.method, route: routeLabel(req), status: String(res.statusCode) });
-    };
-    res.once('finish', finish);
-    res.once('close', finish);
+    // 'close' follows 'finish' on every response, and comes alone when the client left first.
+    res.once('close', () => stop({ method: req.method, route: routeLabel(req), status: String(res.statusCode) }));
     next();
   };
 }

@@ -42,13 +42,8 @@ export function requestLogging(logger: Pino) {
     req.id = requestId;
     if (!QUIET_PATHS.has((req.url ?? '').split('?')[0])) {
       const started = Date.now();
-      const complete = () => {
-        res.removeListener('finish', complete);
-        res.removeListener('close', complete);
-        logCompletion(logger, req, res, Date.now() - started);
-      };
-      res.once('finish', complete);
-      res.once('close', complete);
+      // 'close' follows 'finish' on every response, and comes alone when the client left first.
+      res.once('close', () => logCompletion(logger, req, res, Date.now() - started));
     }
     requestContext.run({ requestId }, next);
   };
