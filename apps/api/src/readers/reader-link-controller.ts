@@ -38,7 +38,7 @@ export abstract class ReaderLinkController {
    * error page, or JSON naming the fields) and returns null.
    */
   protected async linkFormBody<T extends object>(dto: new () => T, req: Request, res: Response): Promise<T | null> {
-    const checked = await validateBody(dto, bodyOf(req));
+    const checked = validateBody(dto, bodyOf(req));
     if (checked.errors === null) return checked.value;
     if (wantsHtml(req)) {
       sendPage(res, 400, this.pages.error('This link does not work', `The ${this.link} link is incomplete.`));

@@ -48,7 +48,7 @@ export class UnsubscribeController extends ReaderLinkController {
 
     const html = wantsHtml(req);
     await this.answeringLinkErrors(res, html, async () => {
-      const { value: dto } = await validateBody(UnsubscribeFormDto, body);
+      const { value: dto } = validateBody(UnsubscribeFormDto, body);
       const check = isFormPost(req) ? this.forms.check(req, (form) => form === 'unsubscribe') : null;
       if (!dto || (check && !check.ok)) {
         const view = await this.subscriptions.unsubscribeView(token);

@@ -1,5 +1,5 @@
 import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
+import { validateSync } from 'class-validator';
 import { validationErrors } from '../configure-app';
 
 export type FieldError = { field: string; message: string };
@@ -9,12 +9,13 @@ export type FieldError = { field: string; message: string };
  * the global ValidationPipe, for routes that must answer errors as JSON or as
  * an HTML page depending on who asked.
  */
-export async function validateBody<T extends object>(
+export function validateBody<T extends object>(
   dto: new () => T,
   body: Record<string, unknown>,
-): Promise<{ value: T; errors: null } | { value: null; errors: FieldError[] }> {
+): { value: T; errors: null } | { value: null; errors: FieldError[] } {
   const value = plainToInstance(dto, body);
-  const errors = await validate(value, { whitelist: true, forbidUnknownValues: false });
+  // Every rule of the readers' DTOs is synchronous: no promise per rule and per body.
+  const errors = validateSync(value, { whitelist: true, forbidUnknownValues: false });
   if (errors.length > 0) return { value: null, errors: validationErrors(errors) };
   return { value, errors: null };
 }
