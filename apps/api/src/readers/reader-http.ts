@@ -7,8 +7,8 @@ export function isFormPost(req: Request): boolean {
 }
 
 /** Form posts and browsers get pages; API clients (JSON, or Accept preferring JSON) get JSON. */
-export function wantsHtml(req: Request): boolean {
-  if (isFormPost(req)) return true;
+export function wantsHtml(req: Request, formPost = isFormPost(req)): boolean {
+  if (formPost) return true;
   if (req.is('application/json')) return false;
   return req.accepts(['json', 'html']) === 'html';
 }

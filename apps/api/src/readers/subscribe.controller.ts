@@ -19,6 +19,12 @@ import { ReaderPageExceptionFilter } from './reader-page-exception.filter';
 import { embedSlugOf, isSubscribeForm, ReaderPages, SubscribeFormValues } from './reader-pages';
 import { errorBody, FieldError, validateBody } from './validate-body';
 
+const ACCEPTED_BODY = JSON.stringify({ status: 'pending_confirmation' });
+const ACCEPTED_HEADERS = {
+  'Content-Type': 'application/json; charset=utf-8',
+  'Content-Length': String(Buffer.byteLength(ACCEPTED_BODY)),
+};
+
 /** Hidden field bots fill and people never see (hidden by CSS, not by type="hidden"). */
 export const HONEYPOT_FIELD = 'website';
 
@@ -91,19 +97,21 @@ export class SubscribeController {
   @ApiResponse({ status: 400, description: '{ statusCode, message, errors: [{ field, message }] }' })
   async subscribe(@Req() req: Request, @Res() res: Response): Promise<void> {
     const body = bodyOf(req);
-    const html = wantsHtml(req);
+    // Content-Type is parsed on every req.is(): once here.
+    const formPost = isFormPost(req);
+    const html = wantsHtml(req, formPost);
     const embedField = firstString(body.embed);
     const embedSlug = isValidSlug(embedField) ? embedField : null;
     const refuse = (status: number, errors: FieldError[]) => this.refuse(res, status, html, errors, body, embedSlug);
 
-    if (req.headers['content-type'] && !isFormPost(req) && !req.is('application/json')) {
+    if (req.headers['content-type'] && !formPost && !req.is('application/json')) {
       return refuse(415, [{ field: 'body', message: 'send JSON or a form' }]);
     }
     if (!this.origins.allows(req))
       return refuse(403, [{ field: 'origin', message: 'this site may not post sign-ups' }]);
 
     let form: FormTokenClaims | null = null;
-    if (isFormPost(req)) {
+    if (formPost) {
       const check = this.forms.check(req, isSubscribeForm);
       // Publishers' own HTML forms (listed origins) post without our token; their origin vouches for them.
       if (check.ok) form = check.claims;
@@ -114,7 +122,7 @@ export class SubscribeController {
 
     if (firstString(body[HONEYPOT_FIELD])) return this.accepted(res, html, embed);
 
-    const { value: dto, errors } = await validateBody(SubscribeDto, body);
+    const { value: dto, errors } = validateBody(SubscribeDto, body);
     if (!dto) return refuse(400, errors);
 
     try {
@@ -145,7 +153,9 @@ export class SubscribeController {
       res.redirect(303, embed ? '/check-your-inbox?embed=1' : '/check-your-inbox');
       return;
     }
-    res.status(202).json({ status: 'pending_confirmation' });
+    // Every JSON sign-up gets this answer: serialised once, and sent without the ETag express
+    // would compute (a SHA-1 of the body) on every response, which no client of a POST uses.
+    res.writeHead(202, ACCEPTED_HEADERS).end(ACCEPTED_BODY);
   }
 
   private async refuse(
