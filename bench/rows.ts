@@ -235,11 +235,24 @@ function nestFloorRow(id: string, platform: 'express' | 'fastify', floor: LoadRe
   };
 }
 
+function otherProcessesRow(load: LoadResult, processes: number, bare: LoadResult): Row {
+  return {
+    id: 'subscribe.rps_other_processes',
+    measurement: `Subscribe API as ${processes} process${processes > 1 ? 'es' : ''} (API_PROCESSES=${processes})`,
+    value: load.requestsPerSecond,
+    baseline: bare.requestsPerSecond,
+    unit: 'req/s',
+    ratio: ratio(load.requestsPerSecond, bare.requestsPerSecond),
+    verdict: 'info',
+    note: `p50 ${load.p50Ms} ms, p99 ${load.p99Ms} ms; API ${load.cpu.cores.api?.toFixed(2) ?? '?'} cores`,
+  };
+}
+
 export function subscribeRows(r: SubscribeResult, full: boolean): Row[] {
   const duration = `${r.seconds} s, ${r.connections} connections` + (full ? '' : ' (quick: 6 s; --full runs 20 s)');
   const loads: Array<[string, LoadResult]> = [
     ['API', r.api],
-    ['API as one process', r.apiOneProcess],
+    ...(r.apiOtherProcesses ? [[`API as ${r.otherProcesses}`, r.apiOtherProcesses] as [string, LoadResult]] : []),
     ['bare', r.bare],
     ['Nest floor', r.nestFloor],
     ['Nest fastify floor', r.nestFastifyFloor],
@@ -264,18 +277,7 @@ export function subscribeRows(r: SubscribeResult, full: boolean): Row[] {
         `server (node:http + one INSERT … ON CONFLICT); API ${r.api.cpu.cores.api?.toFixed(2) ?? '?'} cores` +
         (problems.length ? `; ${problems.join('; ')}` : ''),
     },
-    {
-      id: 'subscribe.rps_one_process',
-      measurement: 'Subscribe API as one process (API_PROCESSES=1)',
-      value: r.apiOneProcess.requestsPerSecond,
-      baseline: r.bare.requestsPerSecond,
-      unit: 'req/s',
-      ratio: ratio(r.apiOneProcess.requestsPerSecond, r.bare.requestsPerSecond),
-      verdict: 'info',
-      note:
-        `p50 ${r.apiOneProcess.p50Ms} ms, p99 ${r.apiOneProcess.p99Ms} ms; ` +
-        `API ${r.apiOneProcess.cpu.cores.api?.toFixed(2) ?? '?'} cores`,
-    },
+    ...(r.apiOtherProcesses ? [otherProcessesRow(r.apiOtherProcesses, r.otherProcesses, r.bare)] : []),
     {
       id: 'subscribe.http_floor',
       measurement: `Subscribe API, HTTP stack alone (honeypot posts, ${processes})`,

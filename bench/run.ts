@@ -3,7 +3,7 @@
  * Measures the real send path against the bare limit of the same machine in the same run,
  * prints a table and writes bench/results/<timestamp>.json. See bench/README.md.
  */
-import { availableParallelism, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { basename } from 'node:path';
 import { workerNodeFlags } from './lib/apps';
 import { bareSend, syntheticMessage } from './lib/bare-send';
@@ -31,7 +31,7 @@ export interface Options {
   concurrency: number;
   subscribeSeconds: number;
   connections: number;
-  /** API_PROCESSES of the subscribe run (default: one per core). */
+  /** API_PROCESSES of the subscribe run (default 1, as `npm run start:api`; one per core is measured beside it). */
   apiProcesses: number;
   profile: boolean;
 }
@@ -51,7 +51,7 @@ function parseArgs(argv: string[]): Options {
     concurrency: Number(value('concurrency') ?? process.env.SEND_CONCURRENCY ?? 8),
     subscribeSeconds: Number(value('seconds') ?? (full ? 20 : 6)),
     connections: Number(value('connections') ?? 50),
-    apiProcesses: Number(value('api-processes') ?? availableParallelism()),
+    apiProcesses: Number(value('api-processes') ?? 1),
     profile: flag('profile'),
   };
 }
