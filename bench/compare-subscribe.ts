@@ -24,7 +24,12 @@ async function main(): Promise<void> {
       for (const variant of builds) {
         const [build, settings = ''] = variant.split('|');
         process.env.BENCH_DIST = build;
-        const extraEnv = Object.fromEntries(settings.split(' ').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+        const extraEnv = Object.fromEntries(
+          settings
+            .split(' ')
+            .filter(Boolean)
+            .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+        );
         const { load } = await measureApiLoad(
           { ...penv.env, ...extraEnv },
           Number(extraEnv.API_PROCESSES ?? processes),

@@ -160,8 +160,7 @@ export async function createSubscribeEnv() {
   ]);
   const countSubscribers = async (tag: string) =>
     Number(
-      (await penv.query<{ n: string }>(`SELECT count(*) AS n FROM subscribers WHERE email LIKE $1`, [`${tag}.%`]))[0]
-        .n,
+      (await penv.query<{ n: string }>(`SELECT count(*) AS n FROM subscribers WHERE email LIKE $1`, [`${tag}.%`]))[0].n,
     );
   return { penv, countSubscribers };
 }

@@ -11,7 +11,7 @@ import {
 } from '@app/subscriptions';
 import { HtmlPage } from '../common/api-docs';
 import { ProtectSubscription } from '../security';
-import { SubscribeDto } from './dto/subscribe.dto';
+import { clearlyValidSubscribe, SubscribeDto } from './dto/subscribe.dto';
 import { OriginPolicy } from './origin-policy';
 import { ReaderForms } from './reader-forms';
 import { bodyOf, firstString, isFormPost, requestMeta, sendPage, wantsHtml } from './reader-http';
@@ -122,7 +122,11 @@ export class SubscribeController {
 
     if (firstString(body[HONEYPOT_FIELD])) return this.accepted(res, html, embed);
 
-    const { value: dto, errors } = validateBody(SubscribeDto, body);
+    // Most bodies are plainly valid; the decorators see the rest and word what is wrong.
+    const plainlyValid = clearlyValidSubscribe(body);
+    const { value: dto, errors } = plainlyValid
+      ? { value: plainlyValid, errors: null }
+      : validateBody(SubscribeDto, body);
     if (!dto) return refuse(400, errors);
 
     try {
