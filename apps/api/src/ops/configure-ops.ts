@@ -1,8 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import type { Logger as Pino } from 'pino';
 import { requestLogging, ROOT_LOGGER } from '@app/observability';
-import { httpMetricsMiddleware } from './http-metrics.middleware';
+import { httpTiming } from './http-timing';
 import { HttpDrain } from './http-drain';
 import { setupOpenApi } from './openapi';
 import { PrometheusMetrics } from './prometheus-metrics';
@@ -15,8 +16,14 @@ import { PrometheusMetrics } from './prometheus-metrics';
 export function configureOps(app: INestApplication): void {
   app.useLogger(app.get(Logger));
   app.flushLogs();
-  app.use(requestLogging(app.get<Pino>(ROOT_LOGGER)));
-  app.use(app.get(HttpDrain).track);
-  app.use(httpMetricsMiddleware(app.get(PrometheusMetrics).httpDuration));
+  const logRequest = requestLogging(app.get<Pino>(ROOT_LOGGER));
+  const trackInFlight = app.get(HttpDrain).track;
+  const timeRequest = httpTiming(app.get(PrometheusMetrics).httpDuration);
+  // One middleware for all three: each layer of express's router costs every request.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    trackInFlight(res);
+    timeRequest(req, res);
+    logRequest(req, res, next);
+  });
   setupOpenApi(app);
 }

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Server } from 'node:http';
-import type { NextFunction, Request, Response } from 'express';
+import type { Response } from 'express';
 
 /** How long in-flight requests may take to finish once shutdown starts. */
 const DRAIN_TIMEOUT_MS = 20_000;
@@ -19,13 +19,12 @@ export class HttpDrain implements OnModuleDestroy {
 
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
-  /** Express middleware counting running requests. */
-  readonly track = (_req: Request, res: Response, next: NextFunction): void => {
+  /** Counts the response as running until it closes. */
+  readonly track = (res: Response): void => {
     this.inFlight.add(res);
     if (this.draining) res.setHeader('Connection', 'close');
     // 'close' follows 'finish' on every response, and comes alone when the client left first.
     res.once('close', () => this.inFlight.delete(res));
-    next();
   };
 
   async onModuleDestroy(): Promise<void> {

@@ -37,7 +37,7 @@ export function requestIdFor(req: IncomingMessage, res: ServerResponse): string 
  * its level is enabled.
  */
 export function requestLogging(logger: Pino) {
-  return (req: IncomingMessage & { id?: string }, res: ServerResponse, next: () => void): void => {
+  return (req: IncomingMessage & { id?: unknown }, res: ServerResponse, next: () => void): void => {
     const requestId = requestIdFor(req, res);
     req.id = requestId;
     if (!QUIET_PATHS.has((req.url ?? '').split('?')[0])) {
@@ -51,7 +51,7 @@ export function requestLogging(logger: Pino) {
 
 function logCompletion(
   logger: Pino,
-  req: IncomingMessage & { id?: string },
+  req: IncomingMessage & { id?: unknown },
   res: ServerResponse,
   responseTime: number,
 ): void {
