@@ -249,7 +249,7 @@ function otherProcessesRow(load: LoadResult, processes: number, bare: LoadResult
 }
 
 export function subscribeRows(r: SubscribeResult, full: boolean): Row[] {
-  const duration = `${r.seconds} s, ${r.connections} connections` + (full ? '' : ' (quick: 6 s; --full runs 20 s)');
+  const duration = `${r.seconds} s, ${r.connections} connections` + (full ? '' : ' (quick: 5 s; --full runs 20 s)');
   const loads: Array<[string, LoadResult]> = [
     ['API', r.api],
     ...(r.apiOtherProcesses ? [[`API as ${r.otherProcesses}`, r.apiOtherProcesses] as [string, LoadResult]] : []),

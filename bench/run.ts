@@ -49,7 +49,7 @@ function parseArgs(argv: string[]): Options {
     readers: Number(value('readers') ?? (full ? 100_000 : 20_000)),
     largeReaders: Number(value('large-readers') ?? 500_000),
     concurrency: Number(value('concurrency') ?? process.env.SEND_CONCURRENCY ?? 8),
-    subscribeSeconds: Number(value('seconds') ?? (full ? 20 : 6)),
+    subscribeSeconds: Number(value('seconds') ?? (full ? 20 : 5)),
     connections: Number(value('connections') ?? 50),
     apiProcesses: Number(value('api-processes') ?? 1),
     profile: flag('profile'),
@@ -96,8 +96,8 @@ async function fanoutSuite(opts: Options, results: Results): Promise<void> {
     log(`bare limit: ${opts.readers.toLocaleString('en-GB')} pre-rendered messages, ${opts.concurrency} connections`);
     figures.bare = await bareSend(sink, { raw }, opts.readers, opts.concurrency);
     if (sample) {
-      // A reference, not a target's baseline: a steady rate shows after a few thousand messages.
-      const count = Math.min(opts.readers, opts.full ? 20_000 : 4_000);
+      // A reference, not a target's baseline: a steady rate shows within the first thousand or two messages.
+      const count = Math.min(opts.readers, opts.full ? 20_000 : 2_000);
       figures.bareComposed = await bareSend(sink, { parts: sample.parts }, count, opts.concurrency);
     }
     // Full mode: the machine's bare limit, to set against its two workers: a sender process per
