@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, KeyObject } from 'node:crypto';
 
 /** "jane.doe@example.com" -> "j***@example.com": for logs, never the whole address. */
 export function maskEmail(email: string): string {
@@ -16,8 +16,21 @@ export function normaliseEmail(email: string): string {
  * an address again without storing it.
  */
 export function emailHash(email: string, secret: string): string {
-  return createHmac('sha256', `${secret}:email-hash`).update(normaliseEmail(email)).digest('hex');
+  return createHmac('sha256', emailHashKey(secret)).update(normaliseEmail(email)).digest('hex');
 }
+
+/** The HMAC key of a secret, imported once (every sign-up hashes its address). */
+function emailHashKey(secret: string): KeyObject {
+  let key = emailHashKeys.get(secret);
+  if (!key) {
+    key = createSecretKey(Buffer.from(`${secret}:email-hash`, 'utf8'));
+    emailHashKeys.set(secret, key);
+  }
+  return key;
+}
+
+/** Keyed by the configured secrets, which are few (the current one and those being rotated out). */
+const emailHashKeys = new Map<string, KeyObject>();
 
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');

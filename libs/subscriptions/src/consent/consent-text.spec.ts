@@ -26,6 +26,10 @@ describe('consent text', () => {
     expect(consentText(null).sha256).not.toBe(consentText(['A']).sha256);
   });
 
+  it('keeps apart the texts of name lists that join alike (texts are remembered per list)', () => {
+    expect(consentText(['A\nB']).text).not.toBe(consentText(['A', 'B']).text);
+  });
+
   it('refuses a version that was never published', () => {
     expect(isKnownConsentVersion(CURRENT_CONSENT_VERSION)).toBe(true);
     expect(isKnownConsentVersion('1999-01-01')).toBe(false);

@@ -30,11 +30,25 @@ export interface ShownConsent {
  * reader ticks newsletters above the statement; otherwise the text names them.
  */
 export function consentText(newsletterNames: string[] | null, version = CURRENT_CONSENT_VERSION): ShownConsent {
-  const template = CONSENT_TEMPLATES[version];
-  if (!template) throw new Error(`unknown consent text version ${version}`);
-  const text = template(newsletterNames);
-  return { version, text, sha256: sha256Hex(text) };
+  const key = JSON.stringify([version, newsletterNames]);
+  let shown = recentlyShown.get(key);
+  if (!shown) {
+    const template = CONSENT_TEMPLATES[version];
+    if (!template) throw new Error(`unknown consent text version ${version}`);
+    const text = template(newsletterNames);
+    shown = Object.freeze({ version, text, sha256: sha256Hex(text) });
+    if (recentlyShown.size >= MAX_REMEMBERED_TEXTS) recentlyShown.clear();
+    recentlyShown.set(key, shown);
+  }
+  return shown;
 }
+
+/**
+ * Every API sign-up hashes the text naming its newsletters; the same few sets come up again
+ * and again, so their texts are kept (a bounded map: any set of names can be posted).
+ */
+const recentlyShown = new Map<string, ShownConsent>();
+const MAX_REMEMBERED_TEXTS = 256;
 
 export function isKnownConsentVersion(version: string): boolean {
   return Object.prototype.hasOwnProperty.call(CONSENT_TEMPLATES, version);
