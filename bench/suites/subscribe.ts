@@ -118,14 +118,12 @@ export async function runSubscribe(opts: {
   try {
     const measureApi = (processes: number, tag: string, extra: { httpFloor?: boolean; profile?: boolean }) =>
       measureApiLoad(penv.env, processes, tag, opts, countSubscribers, extra);
-    // The profile is of a one-process run (the profile hook answers on the process the bench started).
-    const mainIsOne = opts.apiProcesses === 1;
-    const main = await measureApi(opts.apiProcesses, 'api', { httpFloor: true, profile: opts.profile && mainIsOne });
-    const otherProcesses = mainIsOne ? availableParallelism() : 1;
-    const other =
-      otherProcesses === opts.apiProcesses
-        ? undefined
-        : await measureApi(otherProcesses, 'other', { profile: opts.profile && !mainIsOne });
+    const main = await measureApi(opts.apiProcesses, 'api', { httpFloor: true });
+    const otherProcesses = opts.apiProcesses === 1 ? availableParallelism() : 1;
+    const other = otherProcesses === opts.apiProcesses ? undefined : await measureApi(otherProcesses, 'other', {});
+    // A run of its own: profiling slows the API, so no measured row is profiled. One process,
+    // because the profile hook answers on the process the bench started.
+    const profiled = opts.profile ? await measureApi(1, 'profiled', { profile: true }) : undefined;
 
     const server = (script: string, label: string, tag: string, env: Record<string, string> = {}) =>
       measureServer(script, label, tag, { DATABASE_URL: penv.databaseUrl, ...env }, opts, countSubscribers);
@@ -145,7 +143,7 @@ export async function runSubscribe(opts: {
       bare: bareResult,
       nestFloor,
       nestFastifyFloor,
-      profile: main.profile ?? other?.profile,
+      profile: profiled?.profile,
     };
   } finally {
     await penv.cleanup();
