@@ -6,8 +6,8 @@ import { freePort } from '../helpers/private-services';
 import { parseExposition } from './prometheus-exposition';
 
 /** The API as several processes; `processes()` lists those the primary forked (Linux: /proc). */
-function startApi(port: number, processes: number) {
-  const api = startApiProcess(port, { API_PROCESSES: String(processes) });
+function startApi(port: number, processes: number, env: Record<string, string> = {}) {
+  const api = startApiProcess(port, { API_PROCESSES: String(processes), ...env });
   const pid = api.child.pid!;
   return {
     ...api,
@@ -38,10 +38,12 @@ describe('the API as several processes on one port (API_PROCESSES)', () => {
   it('serves from every process, reports their metrics summed, replaces a dead one and exits 0 on SIGTERM', async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const api = startApi(port, 2);
+    // Without ADMIN_TOKEN the configuration warns: once for the whole API, not once per process.
+    const api = startApi(port, 2, { ADMIN_TOKEN: '' });
     try {
       await api.waitUntilLive(90_000);
       await waitFor(() => api.output().match(/listening on/g)?.length === 2, 60_000, 'both processes to listen');
+      expect(api.output().match(/warning: ADMIN_TOKEN is not set/g)).toHaveLength(1);
       const [first, second] = api.processes();
       expect(second).toBeDefined();
 

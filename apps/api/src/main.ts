@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { loadConfig } from '@app/config';
+import { loadConfig, silenceConfigWarnings } from '@app/config';
 import { AppModule } from './app.module';
 import { runApiCluster } from './cluster/api-cluster';
 import { configureApp } from './configure-app';
@@ -17,12 +17,14 @@ async function bootstrap(): Promise<void> {
 
 function main(): void {
   if (cluster.isPrimary) {
-    // Configuration problems are reported by the API process itself; here only the count matters.
     const processes = apiProcessesOf();
     if (processes > 1) {
       process.stdout.write(`Dispatch API: starting ${processes} processes on one port\n`);
       return runApiCluster(processes, (line) => process.stderr.write(`${line}\n`));
     }
+  } else {
+    // The primary has printed the configuration's warnings, once for all its processes.
+    silenceConfigWarnings();
   }
   bootstrap().catch((err: unknown) => {
     process.stderr.write(`API failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -30,9 +32,10 @@ function main(): void {
   });
 }
 
+/** API_PROCESSES; prints the configuration's warnings. Errors are reported by the API process itself. */
 function apiProcessesOf(): number {
   try {
-    return loadConfig(process.env, () => undefined).apiProcesses;
+    return loadConfig(process.env).apiProcesses;
   } catch {
     return 1;
   }

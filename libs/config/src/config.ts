@@ -204,8 +204,15 @@ function challengeFrom(e: z.infer<typeof envSchema>): SubscribeChallengeConfig {
 }
 
 const warned = new Set<string>();
+let warningsSilenced = false;
+
+/** For the API's cluster processes: their primary has printed the warnings once for all of them. */
+export function silenceConfigWarnings(): void {
+  warningsSilenced = true;
+}
+
 function defaultWarn(msg: string): void {
-  if (warned.has(msg)) return;
+  if (warningsSilenced || warned.has(msg)) return;
   warned.add(msg);
   process.stderr.write(`[config] warning: ${msg}\n`);
 }
