@@ -267,6 +267,27 @@ describe('subscriptions: bad input, forged links, CSRF and CORS', () => {
       expect((await fetch(`${api.baseUrl}/forms/no-such-letter`)).status).toBe(404);
     });
 
+    it('answers a browser on a path no route has with a page, and API clients with JSON', async () => {
+      const asBrowser = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+      const asClient = { accept: 'application/json' };
+      for (const [path, status, says] of [
+        ['/no-such-page', 404, 'There is no page at this address.'],
+        ['/forms/%ZZ', 400, 'This address is not valid.'],
+      ] as const) {
+        const page = await fetch(`${api.baseUrl}${path}`, { headers: asBrowser });
+        expect(page.status).toBe(status);
+        expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+        expect(await page.text()).toContain(says);
+        const json = await fetch(`${api.baseUrl}${path}`, { headers: asClient });
+        expect(json.status).toBe(status);
+        expect(await json.json()).toMatchObject({ statusCode: status });
+      }
+      // A route's own errors keep their shape: an operator route answers a browser with JSON.
+      const admin = await fetch(`${api.baseUrl}/admin/newsletters`, { headers: asBrowser });
+      expect(admin.status).toBe(401);
+      expect(admin.headers.get('content-type')).toMatch(/json/);
+    });
+
     it('shows the privacy notice with its version', async () => {
       const html = await (await fetch(`${api.baseUrl}/privacy`)).text();
       expect(html).toContain(`Version ${PRIVACY_NOTICE.version}`);

@@ -1,4 +1,5 @@
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import cors from 'cors';
 import { SubscriptionsModule } from '@app/subscriptions';
 import { NewslettersController } from '../admin/newsletters.controller';
@@ -8,6 +9,7 @@ import { ConfirmController } from './confirm.controller';
 import { OriginPolicy } from './origin-policy';
 import { PreferencesController } from './preferences.controller';
 import { ReaderForms } from './reader-forms';
+import { ApiExceptionFilter } from './reader-page-exception.filter';
 import { ReaderPages } from './reader-pages';
 import { SubscribeController } from './subscribe.controller';
 import { UnsubscribeController } from './unsubscribe.controller';
@@ -26,7 +28,14 @@ import { UnsubscribeController } from './unsubscribe.controller';
     NewslettersController,
     SubscribersController,
   ],
-  providers: [PageRenderer, ReaderPages, ReaderForms, OriginPolicy],
+  providers: [
+    PageRenderer,
+    ReaderPages,
+    ReaderForms,
+    OriginPolicy,
+    // Global (an APP_FILTER applies to every route), registered here because it renders reader pages.
+    { provide: APP_FILTER, useClass: ApiExceptionFilter },
+  ],
 })
 export class ReadersModule implements NestModule {
   constructor(private readonly origins: OriginPolicy) {}

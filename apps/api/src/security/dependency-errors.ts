@@ -1,5 +1,4 @@
-import { ArgumentsHost, BadRequestException, Catch, Logger, ServiceUnavailableException } from '@nestjs/common';
-import { BaseExceptionFilter } from '@nestjs/core';
+import { ArgumentsHost, BadRequestException, Logger, ServiceUnavailableException } from '@nestjs/common';
 import type { Response } from 'express';
 
 /** Socket-level and PostgreSQL "cannot serve now" codes (class 08 connection, 57P admin shutdown, 53300 too many connections). */
@@ -91,19 +90,4 @@ export function answerForDependencyError(err: unknown, host: ArgumentsHost): unk
     if (!res.headersSent) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
   }
   return unavailableException();
-}
-
-/**
- * Global: every error of a request passes through answerForDependencyError before Nest's
- * own handling. A filter, not an interceptor: with a global interceptor Nest wraps every
- * request in an observable chain whether it fails or not (the API's HTTP stack answered
- * about 40% more requests a second without it), a filter costs nothing until something
- * is thrown. The hosted reader pages have their own filter (ReaderPageExceptionFilter),
- * which does the same first.
- */
-@Catch()
-export class DependencyErrorFilter extends BaseExceptionFilter {
-  catch(exception: unknown, host: ArgumentsHost): void {
-    super.catch(answerForDependencyError(exception, host), host);
-  }
 }

@@ -1,12 +1,10 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { redisOptions } from '@app/queues';
 import { HttpCaptchaChallenge } from './captcha.challenge';
 import { ProofOfWorkChallenge } from './proof-of-work.challenge';
-import { DependencyErrorFilter } from './dependency-errors';
 import { SUBSCRIBE_CHALLENGES, SubscribeChallenge } from './subscribe-challenge';
 import { SubscribeChallengeGuard } from './subscribe-challenge.guard';
 import { SubscribeRateLimitGuard } from './subscribe-rate-limit.guard';
@@ -51,7 +49,6 @@ const ONE_MINUTE_MS = 60_000;
     },
     SubscribeRateLimitGuard,
     SubscribeChallengeGuard,
-    { provide: APP_FILTER, useClass: DependencyErrorFilter },
   ],
   exports: [SUBSCRIBE_CHALLENGES, SubscribeRateLimitGuard, SubscribeChallengeGuard],
 })
