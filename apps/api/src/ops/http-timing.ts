@@ -1,10 +1,6 @@
 import type { Request, Response } from 'express';
 import type { Histogram } from 'prom-client';
 
-/**
- * The route label is the matched pattern (`/admin/issues/:id`), never the raw URL:
- * raw paths carry ids and tokens and would explode the series count.
- */
 /** The pattern of the route that answers the request (`/admin/issues/:id`), or null when none of ours does. */
 export function matchedRoutePath(req: Request): string | null {
   const route = (req as Request & { route?: { path?: unknown } }).route;
@@ -14,6 +10,10 @@ export function matchedRoutePath(req: Request): string | null {
   return null;
 }
 
+/**
+ * The route label is the matched pattern (`/admin/issues/:id`), never the raw URL:
+ * raw paths carry ids and tokens and would explode the series count.
+ */
 export function routeLabel(req: Request): string {
   const url = req.originalUrl ?? req.url;
   if (/^\/admin\/queues(\/|\?|$)/.test(url)) return '/admin/queues/*';

@@ -37,14 +37,14 @@ export class ReaderPageExceptionFilter extends BaseExceptionFilter {
     }
     const status = exception.getStatus();
     const heading = HEADINGS[status] ?? 'Something went wrong';
-    sendPage(res, status, this.pages.error(heading, this.messageFor(exception, req), { bare: isEmbedRequest(req) }));
+    sendPage(res, status, this.pages.error(heading, this.messageFor(exception), { bare: isEmbedRequest(req) }));
   }
 
   protected answersWithPage(req: Request): boolean {
     return wantsHtml(req);
   }
 
-  protected messageFor(exception: HttpException, _req: Request): string {
+  protected messageFor(exception: HttpException): string {
     const body = exception.getResponse();
     const message =
       typeof body === 'object' && body !== null && 'message' in body

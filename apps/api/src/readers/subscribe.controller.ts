@@ -14,7 +14,7 @@ import { ProtectSubscription } from '../security';
 import { clearlyValidSubscribe, SubscribeDto } from './dto/subscribe.dto';
 import { OriginPolicy } from './origin-policy';
 import { ReaderForms } from './reader-forms';
-import { bodyOf, firstString, isFormPost, requestMeta, sendPage, wantsHtml } from './reader-http';
+import { bodyKindOf, bodyOf, firstString, requestMeta, sendPage, wantsHtml } from './reader-http';
 import { ReaderPageExceptionFilter } from './reader-page-exception.filter';
 import { embedSlugOf, isSubscribeForm, ReaderPages, SubscribeFormValues } from './reader-pages';
 import { errorBody, FieldError, validateBody } from './validate-body';
@@ -97,14 +97,14 @@ export class SubscribeController {
   @ApiResponse({ status: 400, description: '{ statusCode, message, errors: [{ field, message }] }' })
   async subscribe(@Req() req: Request, @Res() res: Response): Promise<void> {
     const body = bodyOf(req);
-    // Content-Type is parsed on every req.is(): once here.
-    const formPost = isFormPost(req);
-    const html = wantsHtml(req, formPost);
+    const kind = bodyKindOf(req);
+    const formPost = kind === 'form';
+    const html = wantsHtml(req, kind);
     const embedField = firstString(body.embed);
     const embedSlug = isValidSlug(embedField) ? embedField : null;
     const refuse = (status: number, errors: FieldError[]) => this.refuse(res, status, html, errors, body, embedSlug);
 
-    if (req.headers['content-type'] && !formPost && !req.is('application/json')) {
+    if (req.headers['content-type'] && kind === 'other') {
       return refuse(415, [{ field: 'body', message: 'send JSON or a form' }]);
     }
     if (!this.origins.allows(req))
