@@ -7,7 +7,8 @@
  *   COMPARE_DISTS=dist-a,dist-b npx ts-node --transpile-only -r tsconfig-paths/register \
  *     bench/compare-subscribe.ts [rounds=3] [seconds=6] [apiProcesses=1]
  *
- * An entry may carry environment variables for its API after a "|" ("dist|API_PROCESSES=2 LOG_LEVEL=info").
+ * An entry may carry environment variables for its API after a "|" ("dist|API_PROCESSES=2 LOG_LEVEL=info"),
+ * and node flags for it as FLAGS, comma-separated ("dist|FLAGS=--single-threaded-gc,--trace-gc").
  */
 import { runBenchScript } from './lib/entry';
 import { log } from './lib/log';
@@ -24,12 +25,13 @@ async function main(): Promise<void> {
       for (const variant of builds) {
         const [build, settings = ''] = variant.split('|');
         process.env.BENCH_DIST = build;
-        const extraEnv = Object.fromEntries(
+        const { FLAGS: flags, ...extraEnv } = Object.fromEntries(
           settings
             .split(' ')
             .filter(Boolean)
             .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
         );
+        useApiFlags(flags);
         const { load } = await measureApiLoad(
           { ...penv.env, ...extraEnv },
           Number(extraEnv.API_PROCESSES ?? processes),
@@ -48,6 +50,15 @@ async function main(): Promise<void> {
   } finally {
     await penv.cleanup();
   }
+}
+
+const flagsFromEnvironment = process.env.BENCH_API_FLAGS;
+
+/** Node flags for the next API started: the entry's, else BENCH_API_FLAGS as given, else `start:api`'s. */
+function useApiFlags(commaSeparated: string | undefined): void {
+  const flags = commaSeparated?.split(',').join(' ') ?? flagsFromEnvironment;
+  if (flags === undefined) delete process.env.BENCH_API_FLAGS;
+  else process.env.BENCH_API_FLAGS = flags;
 }
 
 runBenchScript('compare-subscribe', main);

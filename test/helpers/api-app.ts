@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AddressInfo } from 'node:net';
 import { AppModule } from '../../apps/api/src/app.module';
 import { configureApp } from '../../apps/api/src/configure-app';
+import { ApiExpressAdapter } from '../../apps/api/src/http-platform';
 
 export interface RunningApi {
   app: INestApplication;
@@ -13,7 +14,10 @@ export interface RunningApi {
 
 /** Boots the real API module (as main.ts does) on a free port. Call after createTestEnv. */
 export async function startApi(): Promise<RunningApi> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false, logger: false });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, new ApiExpressAdapter(), {
+    bodyParser: false,
+    logger: false,
+  });
   configureApp(app);
   await app.listen(0, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;

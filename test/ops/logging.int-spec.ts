@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { LOG_DESTINATION } from '@app/observability';
 import { AppModule } from '../../apps/api/src/app.module';
 import { configureApp } from '../../apps/api/src/configure-app';
+import { ApiExpressAdapter } from '../../apps/api/src/http-platform';
 import { createTestEnv, TestEnv, waitFor } from '../helpers/test-env';
 import { PROBE_QUEUE, startProbeWorker } from './probe-worker';
 
@@ -49,7 +50,7 @@ describe('structured JSON logs (API and worker, captured from the real pino dest
       .overrideProvider(LOG_DESTINATION)
       .useValue(capture)
       .compile();
-    api = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
+    api = moduleRef.createNestApplication<NestExpressApplication>(new ApiExpressAdapter(), { bodyParser: false });
     configureApp(api);
     await api.listen(0, '127.0.0.1');
     baseUrl = `http://127.0.0.1:${(api.getHttpServer().address() as AddressInfo).port}`;

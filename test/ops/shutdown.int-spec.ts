@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import { JobQueue, QueueName } from '@app/queues';
 import { AppModule } from '../../apps/api/src/app.module';
 import { configureApp } from '../../apps/api/src/configure-app';
+import { ApiExpressAdapter } from '../../apps/api/src/http-platform';
 import { getOnNewConnection as get, startApiProcess } from '../helpers/api-process';
 import { createTestEnv, TestEnv, waitFor } from '../helpers/test-env';
 import { WorkerProcess } from '../helpers/worker-process';
@@ -62,7 +63,9 @@ describe('graceful shutdown', () => {
 
   it('answers a request in flight, then stops accepting connections', async () => {
     const moduleRef = await Test.createTestingModule({ imports: [AppModule], controllers: [SlowController] }).compile();
-    const app: INestApplication = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
+    const app: INestApplication = moduleRef.createNestApplication<NestExpressApplication>(new ApiExpressAdapter(), {
+      bodyParser: false,
+    });
     configureApp(app);
     await app.listen(0, '127.0.0.1');
     const url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;

@@ -6,10 +6,14 @@ import { loadConfig, silenceConfigWarnings } from '@app/config';
 import { AppModule } from './app.module';
 import { runApiCluster } from './cluster/api-cluster';
 import { configureApp } from './configure-app';
+import { ApiExpressAdapter } from './http-platform';
 
 async function bootstrap(): Promise<void> {
   // Body parsers are configured per route group in configureApp (small limits, 50 MB for imports).
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false, bufferLogs: true });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, new ApiExpressAdapter(), {
+    bodyParser: false,
+    bufferLogs: true,
+  });
   const config = configureApp(app);
   await app.listen(config.port);
   process.stdout.write(`Dispatch API listening on ${config.publicBaseUrl} (port ${config.port})\n`);
