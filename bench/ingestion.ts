@@ -41,8 +41,8 @@ function options(argv: string[]): Options {
     return i >= 0 ? Number(argv[i + 1]) : undefined;
   };
   const quick = argv.includes('--quick');
-  const size = value('--size') ?? (quick ? 5_000 : 50_000);
-  return { size, bulk: value('--bulk') ?? (quick ? 200 : 1_000), singles: value('--singles') ?? 15 };
+  const size = value('--size') ?? (quick ? 3_000 : 50_000);
+  return { size, bulk: value('--bulk') ?? (quick ? 100 : 1_000), singles: value('--singles') ?? 15 };
 }
 
 const log = (msg: string) => process.stderr.write(`[ingestion] ${msg}\n`);

@@ -97,7 +97,7 @@ async function fanoutSuite(opts: Options, results: Results): Promise<void> {
     figures.bare = await bareSend(sink, { raw }, opts.readers, opts.concurrency);
     if (sample) {
       // A reference, not a target's baseline: a steady rate shows within the first thousand or two messages.
-      const count = Math.min(opts.readers, opts.full ? 20_000 : 2_000);
+      const count = Math.min(opts.readers, opts.full ? 20_000 : 1_000);
       figures.bareComposed = await bareSend(sink, { parts: sample.parts }, count, opts.concurrency);
     }
     // Full mode: the machine's bare limit, to set against its two workers: a sender process per
