@@ -125,14 +125,21 @@ describe('MailTransport over SMTP (real smtp-server sink)', () => {
 
   it('sends with Nagle off (TCP_NODELAY): one connection does not wait a delayed ACK per message', async () => {
     // The sockets live in the SMTP thread, out of reach of a spy: this checks what Nagle would cost.
-    // With it on, each message waits ~40 ms for the server's delayed ACK (40 messages: 1.6 s or more);
+    // With it on, every message waits for the server's delayed ACK (40 ms at least on Linux), so even
+    // the fastest quarter of the sends would take 40 ms; without it, a busy machine slows some sends
+    // but not the fastest quarter (a total time, as this test once used, failed on a loaded CI run).
     // Nodemailer 10 sets TCP_NODELAY itself, and this keeps that true across upgrades.
     const single = new MailTransport({ ...BASE, smtpUrl: sink.url, sendConcurrency: 1 });
     try {
       await single.send(message({ to: recipient('nagle-warmup@example.net') }));
-      const started = Date.now();
-      for (let i = 0; i < 40; i++) await single.send(message({ to: recipient(`nagle${i}@example.net`) }));
-      expect(Date.now() - started).toBeLessThan(1_000);
+      const durations: number[] = [];
+      for (let i = 0; i < 40; i++) {
+        const started = performance.now();
+        await single.send(message({ to: recipient(`nagle${i}@example.net`) }));
+        durations.push(performance.now() - started);
+      }
+      const fastestQuarter = durations.sort((a, b) => a - b)[9];
+      expect(fastestQuarter).toBeLessThan(20);
     } finally {
       await single.close();
     }
