@@ -278,7 +278,9 @@ describe('fuzz: public endpoints, rendered pages and mails', () => {
         expect(mail.parsed.cc).toBeUndefined();
         const html = mail.parsed.html || '';
         expect(containsRawMarkup(html, stored)).toBe(false);
-        if (/[<>"]/.test(stored)) expect(html).not.toContain(stored);
+        // As for the confirmation above, only names too long to occur in the template by chance (a
+        // generated '"en' is found in the template's own lang="en").
+        if (/[<>"]/.test(stored) && stored.length >= 6) expect(html).not.toContain(stored);
       }
     }
   });

@@ -71,13 +71,34 @@ describe('the API as several processes on one port (API_PROCESSES)', () => {
       await waitFor(() => api.output().match(/listening on/g)?.length === 3, 60_000, 'the new process to listen');
       for (let i = 0; i < 4; i++) expect((await get(`${base}/health/live`)).status).toBe(200);
 
-      // The replacement dies young too: a crash loop, so the next replacement waits twice as long.
+      /** Kills `pid`; returns the pause the primary announced, once the `listenings`th process listens after it. */
+      const killAndAwaitReplacement = async (pid: number, listenings: number): Promise<number> => {
+        process.kill(pid, 'SIGKILL');
+        const killedAt = Date.now();
+        const announced = await waitFor(
+          () =>
+            new RegExp(`API process ${pid} exited \\(signal SIGKILL\\): starting a new one in (\\d+) s`).exec(
+              api.output(),
+            ),
+          60_000,
+          `the primary to announce the replacement of ${pid}`,
+        );
+        await waitFor(
+          () => api.output().match(/listening on/g)?.length === listenings,
+          60_000,
+          'the next process to listen',
+        );
+        const pauseMs = Number(announced![1]) * 1000;
+        expect(Date.now() - killedAt).toBeGreaterThanOrEqual(pauseMs);
+        return pauseMs;
+      };
+
+      // Replacements that die young are a crash loop: each next one waits twice as long as the last.
       const [youngOne] = replaced!.filter((pid) => pid !== second);
-      process.kill(youngOne, 'SIGKILL');
-      const killedAt = Date.now();
-      await waitFor(() => api.output().match(/listening on/g)?.length === 4, 60_000, 'the next process to listen');
-      expect(Date.now() - killedAt).toBeGreaterThanOrEqual(2_000);
-      expect(api.output()).toContain(`API process ${youngOne} exited (signal SIGKILL): starting a new one in 2 s`);
+      const firstPause = await killAndAwaitReplacement(youngOne, 4);
+      const youngTwo = api.processes().find((pid) => pid !== second)!;
+      const secondPause = await killAndAwaitReplacement(youngTwo, 5);
+      expect(secondPause).toBe(firstPause * 2);
 
       const lastProcesses = api.processes();
       api.child.kill('SIGTERM');
