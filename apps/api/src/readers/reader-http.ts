@@ -6,15 +6,15 @@ const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data'];
 /** What the request's body is: an HTML form's (ours, or a publisher's own), JSON, or anything else or none. */
 export type BodyKind = 'form' | 'json' | 'other';
 
-/** The body's kind, from Content-Type (which req.is() parses on every call). */
-export function bodyKindOf(req: Request): BodyKind {
-  if (req.is(FORM_TYPES)) return 'form';
-  return req.is('application/json') ? 'json' : 'other';
-}
-
 /** A body sent by an HTML form (ours, or a publisher's own). */
 export function isFormPost(req: Request): boolean {
   return Boolean(req.is(FORM_TYPES));
+}
+
+/** The body's kind, from Content-Type (which req.is() parses on every call). */
+export function bodyKindOf(req: Request): BodyKind {
+  if (isFormPost(req)) return 'form';
+  return req.is('application/json') ? 'json' : 'other';
 }
 
 /** Form posts and browsers get pages; API clients (JSON, or Accept preferring JSON) get JSON. */
