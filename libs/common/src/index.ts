@@ -5,3 +5,4 @@ export * from './ids';
 export * from './periodic-task';
 export * from './coalescer';
 export * from './weighted-semaphore';
+export * from './settle-in-lanes';

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
+import { settleInLanes } from '@app/common';
 import { IssueStatus } from '@app/database';
 import {
   CompiledMail,
@@ -119,12 +120,14 @@ export class DeliveryService {
           tally,
           durations: [],
         };
-        const outcomes = await Promise.allSettled(rows.map((row, index) => this.sendOne(context, row, index)));
+        // Only as many rows in progress as the throttle admits (see settleInLanes for why).
+        const crashes = await settleInLanes(rows.length, this.throttle.capacity, (index) =>
+          this.sendOne(context, rows[index], index),
+        );
         // Counted per batch, not per message (see DeliveryRepository); exact again when the issue completes.
         await this.deliveries.addSent(issueId, tally.sent);
         await this.metrics.recordBatch(issue.slug, tally, context.durations);
-        const crashed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-        if (crashed) throw crashed.reason;
+        if (crashes.length > 0) throw crashes[0];
       }
       const issueFinished = await this.deliveries.completeIssueIfDone(issueId);
       if (issueFinished) this.logger.log(`issue ${issueId} of ${issue.slug} sent`);

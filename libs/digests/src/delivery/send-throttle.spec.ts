@@ -16,6 +16,7 @@ describe('SendThrottle', () => {
       }),
     );
     expect(peak).toBe(3 * MESSAGES_PER_CONNECTION);
+    expect(throttle.capacity).toBe(peak);
   });
 
   it('frees a slot once even if released twice', async () => {

@@ -26,12 +26,15 @@ export const MAX_CHECK_WINDOW = 32;
  */
 @Injectable()
 export class SendThrottle {
+  /** Messages in flight at most. */
+  readonly capacity: number;
   private readonly slots: WeightedSemaphore;
   private readonly intervalMs: number;
   private nextStart = 0;
 
   constructor(@Inject(APP_CONFIG) config: Pick<AppConfig, 'sendConcurrency' | 'sendRatePerSecond'>) {
-    this.slots = new WeightedSemaphore(MESSAGES_PER_CONNECTION * Math.max(1, config.sendConcurrency));
+    this.capacity = MESSAGES_PER_CONNECTION * Math.max(1, config.sendConcurrency);
+    this.slots = new WeightedSemaphore(this.capacity);
     this.intervalMs = sendInterval(config.sendRatePerSecond);
   }
 
