@@ -195,6 +195,7 @@ async function main(): Promise<void> {
       seconds: opts.subscribeSeconds,
       connections: opts.connections,
       apiProcesses: opts.apiProcesses,
+      compareProcessCounts: opts.full,
       profile: opts.profile,
     });
     results.details.subscribe = r;

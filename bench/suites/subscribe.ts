@@ -29,7 +29,7 @@ export interface SubscribeResult {
   api: LoadResult;
   /** API_PROCESSES of the second run: one per core when the main run has one process, else one. */
   otherProcesses: number;
-  /** The API as `otherProcesses` processes; absent on a one-core machine. */
+  /** The API as `otherProcesses` processes; absent in quick mode and on a one-core machine. */
   apiOtherProcesses?: LoadResult;
   /**
    * The same route answering posts with the honeypot field filled: the whole HTTP stack
@@ -112,6 +112,8 @@ export async function runSubscribe(opts: {
   connections: number;
   /** API_PROCESSES of the API under load (the one-process run is measured as well). */
   apiProcesses: number;
+  /** Also the API as another number of processes (an information row; full mode). */
+  compareProcessCounts: boolean;
   profile?: boolean;
 }): Promise<SubscribeResult> {
   const { penv, countSubscribers } = await createSubscribeEnv();
@@ -120,7 +122,10 @@ export async function runSubscribe(opts: {
       measureApiLoad(penv.env, processes, tag, opts, countSubscribers, extra);
     const main = await measureApi(opts.apiProcesses, 'api', { httpFloor: true });
     const otherProcesses = opts.apiProcesses === 1 ? availableParallelism() : 1;
-    const other = otherProcesses === opts.apiProcesses ? undefined : await measureApi(otherProcesses, 'other', {});
+    const other =
+      !opts.compareProcessCounts || otherProcesses === opts.apiProcesses
+        ? undefined
+        : await measureApi(otherProcesses, 'other', {});
     // A run of its own: profiling slows the API, so no measured row is profiled. One process,
     // because the profile hook answers on the process the bench started.
     const profiled = opts.profile ? await measureApi(1, 'profiled', { profile: true }) : undefined;
