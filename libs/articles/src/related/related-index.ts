@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { settleInLanes } from '@app/common';
 import { idf, RELATED_SCORING, relatedScore, tfWeight } from './related-scoring';
 
 /** Reserved key of article_term_stats holding the number of indexed articles (no real term has a '#'). */
@@ -158,10 +159,12 @@ export class RelatedIndex {
     const refreshedNorms = new Map<string, number>();
     const results = new Map<string, { duplicateOf: string | null; scored: ScoredCandidate[] }>();
     // Scoring only reads: a bulk import scores a few articles at a time.
-    await forEachConcurrently(targets, RELATED_SCORING.scoringConcurrency, async (target) => {
+    const failures = await settleInLanes(targets.length, RELATED_SCORING.scoringConcurrency, async (index) => {
+      const target = targets[index];
       const scored = await this.scoreNeighbours(target, documents, df, refreshedNorms);
       results.set(target.id, { duplicateOf: originalOf(target, scored), scored });
     });
+    if (failures.length > 0) throw failures[0];
     const duplicates = new Set([...results].filter(([, r]) => r.duplicateOf).map(([id]) => id));
     const pairs = new Map<string, Pair>();
     const add = (articleId: string, relatedId: string, score: number) => {
@@ -440,14 +443,6 @@ function cameFirst(
   const published = a.publishedAt.getTime() - b.publishedAt.getTime();
   if (published !== 0) return published < 0;
   return a.id < b.id;
-}
-
-async function forEachConcurrently<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await work(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
 
 function cmp(a: string, b: string): number {
