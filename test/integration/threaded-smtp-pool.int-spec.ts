@@ -13,7 +13,7 @@ describe('ThreadedSmtpPool (the SMTP pool in its own thread)', () => {
 
   beforeAll(async () => {
     sink = await new SmtpSink().start();
-    pool = new ThreadedSmtpPool({ host: '127.0.0.1', port: sink.port, pool: true, maxConnections: 2 }, DYING_THREAD);
+    pool = new ThreadedSmtpPool({ url: sink.url, maxConnections: 2 }, DYING_THREAD);
   });
   afterAll(async () => {
     await pool?.close();

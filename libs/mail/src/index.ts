@@ -6,3 +6,4 @@ export * from './transport/smtp-errors';
 export * from './transport/mail-transport';
 export * from './transport/threaded-smtp-pool';
 export * from './mail.module';
+export * from './transport/smtp-connection-pool';

@@ -3,6 +3,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import nodemailer from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
+import type DKIM from 'nodemailer/lib/dkim';
 import type Mail from 'nodemailer/lib/mailer';
 import { APP_CONFIG, AppConfig, DkimConfig } from '@app/config';
 import { assertHeaderValue, isValidMessageId, MailAddress, MailHeaderMap, recipient } from '../headers/mail-headers';
@@ -55,8 +56,8 @@ interface Sender {
 }
 
 /**
- * Sends mail: pooled SMTP when SMTP_URL is set (the pool in its own thread, see
- * ThreadedSmtpPool), otherwise one .eml file per message under OUTBOX_DIR (so a
+ * Sends mail: over SMTP_URL's server when set (SEND_CONCURRENCY connections in a thread
+ * of their own, see ThreadedSmtpPool), otherwise one .eml file per message under OUTBOX_DIR (so a
  * first run needs no mail server). DKIM-signs when configured.
  * Failures are thrown as MailSendError, classified temporary or permanent.
  */
@@ -79,21 +80,26 @@ export class MailTransport implements OnApplicationShutdown {
     this.mode = config.smtpUrl ? 'smtp' : 'outbox';
     this.outboxDir = resolve(config.outboxDir);
     this.envelopeFrom = addressparser(config.mailFrom, { flatten: true })[0]?.address ?? '';
-    const common = { dkim: dkimOptions(config.dkim), disableFileAccess: true, disableUrlAccess: true };
+    const dkim = dkimOptions(config.dkim);
     this.mailer = config.smtpUrl
       ? new ThreadedSmtpPool({
-          ...common,
           url: config.smtpUrl,
-          pool: true,
+          dkim,
           // Nodemailer 10 turns Nagle off on every SMTP socket itself (setNoDelay in
-          // SMTPConnection#_onConnect), so no custom getSocket is needed for that.
+          // SMTPConnection#_onConnect), so no custom socket is needed for that.
           maxConnections: config.sendConcurrency,
-          maxMessages: Infinity,
           connectionTimeout: 10_000,
           greetingTimeout: 10_000,
           socketTimeout: 60_000,
         })
-      : nodemailer.createTransport({ ...common, streamTransport: true, buffer: true, newline: 'windows' });
+      : nodemailer.createTransport({
+          dkim,
+          disableFileAccess: true,
+          disableUrlAccess: true,
+          streamTransport: true,
+          buffer: true,
+          newline: 'windows',
+        });
   }
 
   /**
@@ -189,7 +195,7 @@ export class MailTransport implements OnApplicationShutdown {
   }
 }
 
-function dkimOptions(dkim: DkimConfig | undefined): Mail.Options['dkim'] {
+function dkimOptions(dkim: DkimConfig | undefined): DKIM.Options | undefined {
   if (!dkim) return undefined;
   return {
     domainName: dkim.domain,

@@ -1,5 +1,5 @@
-import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type Mail from 'nodemailer/lib/mailer';
+import type { SmtpConnectionPoolOptions } from './smtp-connection-pool';
 
 /**
  * What the main thread and the SMTP thread (smtp-thread.ts) say to each other. Only
@@ -7,8 +7,8 @@ import type Mail from 'nodemailer/lib/mailer';
  * and errors travel as the fields that classify them (an Error's own fields are not cloned).
  */
 export interface SmtpThreadData {
-  /** Nodemailer pool options; DKIM keys included. No functions: they cannot cross threads. */
-  options: SMTPPool.Options;
+  /** The pool's options, DKIM key included. No functions: they cannot cross threads. */
+  options: SmtpConnectionPoolOptions;
 }
 
 export type ToSmtpThread = { type: 'send'; id: number; mail: Mail.Options } | { type: 'close' };

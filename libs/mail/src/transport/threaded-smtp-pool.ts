@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type Mail from 'nodemailer/lib/mailer';
-import type SMTPPool from 'nodemailer/lib/smtp-pool';
+import type { SmtpConnectionPoolOptions } from './smtp-connection-pool';
 import type { FromSmtpThread, SmtpFailure, SmtpThreadData, ToSmtpThread } from './smtp-thread-protocol';
 
 export interface SentByThread {
@@ -13,8 +13,8 @@ export interface SentByThread {
 const CLOSE_TIMEOUT_MS = 5_000;
 
 /**
- * A nodemailer SMTP pool run in its own thread (smtp-thread.ts). Per message, a
- * send is mostly nodemailer's byte work: in the thread it runs beside the work
+ * SMTP connections (SmtpConnectionPool) run in their own thread (smtp-thread.ts). Per
+ * message, a send is mostly nodemailer's byte work: in the thread it runs beside the work
  * that builds the next messages (database, queue, personalisation) instead of
  * taking turns with it, so one worker process uses a second core.
  *
@@ -29,7 +29,7 @@ export class ThreadedSmtpPool {
 
   /** `threadFile` is for tests (a thread that dies on cue); by default smtp-thread beside this file. */
   constructor(
-    private readonly options: SMTPPool.Options,
+    private readonly options: SmtpConnectionPoolOptions,
     private readonly threadFile = join(__dirname, `smtp-thread${extname(__filename)}`),
   ) {}
 
