@@ -24,6 +24,8 @@ export interface FanoutFigures {
   sharedConnections?: number;
   /** Reference: the same message composed by nodemailer from its parts, per message. */
   bareComposed?: BareSendResult;
+  /** Reference: the same pre-built message over the pipeline's own SMTP connections, nothing else. */
+  bareConnections?: BareSendResult;
   baselineSource?: string;
 }
 
@@ -41,7 +43,7 @@ function delivered(r: FanoutResult): string | undefined {
 
 export function fanoutRows(f: FanoutFigures, largeReaders: number): Row[] {
   const rows: Row[] = [];
-  const { one, two, large, bare, bareComposed } = f;
+  const { one, two, large, bare, bareComposed, bareConnections } = f;
   const conn = `${f.concurrency} SMTP connections`;
   if (one) {
     const problem = delivered(one);
@@ -74,6 +76,22 @@ export function fanoutRows(f: FanoutFigures, largeReaders: number): Row[] {
       note:
         `${n(bareComposed.count)} copies of the same message given to nodemailer as subject/html/text/headers, ` +
         `composed per message as a plain nodemailer app would (CPU: ${describeCores(bareComposed.cpu)})`,
+    });
+  }
+  if (bareConnections) {
+    rows.push({
+      id: 'fanout.connections_reference',
+      measurement: "Bare sender over the pipeline's SMTP connections (reference)",
+      value: bareConnections.messagesPerSecond,
+      baseline: bare?.messagesPerSecond ?? null,
+      unit: 'msg/s',
+      ratio: ratio(bareConnections.messagesPerSecond, bare?.messagesPerSecond),
+      verdict: 'info',
+      note:
+        `${n(bareConnections.count)} copies of the baseline's message through SmtpConnectionPool (nodemailer ` +
+        `SMTPConnections without nodemailer's pool, as the worker's SMTP thread sends), ${conn}, nothing else ` +
+        `(CPU: ${describeCores(bareConnections.cpu)}); the pipeline reaches ` +
+        `${ratio(one?.messagesPerSecond ?? 0, bareConnections.messagesPerSecond)?.toFixed(2) ?? '—'}× of it`,
     });
   }
   if (one) {

@@ -99,6 +99,9 @@ async function fanoutSuite(opts: Options, results: Results): Promise<void> {
       // A reference, not a target's baseline: a steady rate shows within the first thousand or two messages.
       const count = Math.min(opts.readers, opts.full ? 20_000 : 1_000);
       figures.bareComposed = await bareSend(sink, { parts: sample.parts }, count, opts.concurrency);
+      // Another reference: as fast as the bare sender, so a few thousand show its rate.
+      const viaConnections = Math.min(opts.readers, opts.full ? 20_000 : 5_000);
+      figures.bareConnections = await bareSend(sink, { raw }, viaConnections, opts.concurrency, 1, 'connections');
     }
     // Full mode: the machine's bare limit, to set against its two workers: a sender process per
     // core, each with the connections one of those workers gets, so both sides have as many.
@@ -109,6 +112,7 @@ async function fanoutSuite(opts: Options, results: Results): Promise<void> {
     results.details.bare = {
       raw: figures.bare,
       composed: figures.bareComposed,
+      connections: figures.bareConnections,
       machine: figures.bareMachine,
       source: figures.baselineSource,
     };
@@ -116,6 +120,9 @@ async function fanoutSuite(opts: Options, results: Results): Promise<void> {
       `bare limit: ${Math.round(figures.bare.messagesPerSecond)} msg/s` +
         (figures.bareComposed
           ? `; ${Math.round(figures.bareComposed.messagesPerSecond)} msg/s composing each message`
+          : '') +
+        (figures.bareConnections
+          ? `; ${Math.round(figures.bareConnections.messagesPerSecond)} msg/s over the pipeline's SMTP connections`
           : '') +
         (figures.bareMachine ? `; 2 sender processes: ${Math.round(figures.bareMachine.messagesPerSecond)} msg/s` : ''),
     );

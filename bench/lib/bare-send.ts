@@ -16,7 +16,8 @@ export type PreRendered =
 /**
  * Sends `count` copies of `raw` through bench/procs/bare-sender.ts to the sink, timed from
  * the send command to the last message the sink accepted. `processes` > 1 splits the
- * messages and the connections between that many senders, each its own process.
+ * messages and the connections between that many senders, each its own process; `via`
+ * picks nodemailer's pool or the pipeline's SMTP connections (SmtpConnectionPool).
  */
 export async function bareSend(
   sink: Sink,
@@ -24,6 +25,7 @@ export async function bareSend(
   count: number,
   concurrency: number,
   processes = 1,
+  via: 'pool' | 'connections' = 'pool',
 ): Promise<BareSendResult> {
   const senders = Array.from({ length: processes }, (_, i) =>
     forkProc(`bare-sender-${i + 1}`, 'bench/procs/bare-sender.ts'),
@@ -52,6 +54,7 @@ export async function bareSend(
             port: sink.port,
             count: share(count, processes, i),
             concurrency: Math.max(1, share(concurrency, processes, i)),
+            via,
             ...payload,
           },
           30 * 60_000,
