@@ -79,10 +79,17 @@ export class SmtpConnectionPool {
   private connect(): void {
     this.opening++;
     const connection = new SMTPConnection(this.connectionOptions);
-    let ready = false;
-    const fail = (err: Error) => {
-      if (ready) return;
-      ready = true;
+    let settled = false;
+    const opened = () => {
+      settled = true;
+      this.opening--;
+      this.open.add(connection);
+      if (this.closed) connection.quit();
+      else this.release(connection);
+    };
+    const failed = (err: Error) => {
+      if (settled) return;
+      settled = true;
       this.opening--;
       // No connection to be had: the oldest waiting message fails with the reason (temporary),
       // before the close below lets 'end' look at the queue for a connection to open.
@@ -91,24 +98,14 @@ export class SmtpConnectionPool {
       this.dispatch();
     };
     // A connection reports its failures as 'error' too: without a listener, one would crash the thread.
-    connection.on('error', fail);
+    connection.on('error', failed);
     connection.once('end', () => this.forget(connection));
     connection.connect((err) => {
-      if (err) return fail(err);
+      if (err) return failed(err);
       const auth = this.connectionOptions.auth;
-      if (!auth?.user) return this.ready(connection, () => (ready = true));
-      connection.login(auth, (loginError) =>
-        loginError ? fail(loginError) : this.ready(connection, () => (ready = true)),
-      );
+      if (!auth?.user) return opened();
+      connection.login(auth, (loginError) => (loginError ? failed(loginError) : opened()));
     });
-  }
-
-  private ready(connection: SMTPConnection, markReady: () => void): void {
-    markReady();
-    this.opening--;
-    this.open.add(connection);
-    if (this.closed) return connection.quit();
-    this.release(connection);
   }
 
   private transmit(connection: SMTPConnection, queued: QueuedSend): void {
